@@ -1,0 +1,33 @@
+{
+    "name": "Invoice Public Pay",
+    "summary": "One secure link per customer to a public page where they pay "
+    "any open invoices, in full or in part",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "invoice_public_pay developers",
+    "website": "https://github.com/invoice-public-pay/invoice_public_pay",
+    "depends": ["account_payment", "portal"],
+    "external_dependencies": {"python": ["qrcode"]},
+    "data": [
+        "security/invoice_public_pay_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "views/invoice_pay_link_activity_views.xml",
+        "views/res_partner_views.xml",
+        "views/invoice_pay_templates.xml",
+    ],
+    "demo": [
+        "demo/invoice_public_pay_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "invoice_public_pay/static/src/backend/**/*",
+        ],
+        "web.assets_tests": [
+            "invoice_public_pay/static/tests/tours/**/*",
+        ],
+    },
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+}
