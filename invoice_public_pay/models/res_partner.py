@@ -1,0 +1,195 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..utils import make_qr_data_uri
+
+INVOICING_GROUP = "account.group_account_invoice"
+MANAGER_GROUP = "account.group_account_manager"
+LINK_STATES = [("none", "Not created"), ("enabled", "Active"), ("disabled", "Disabled")]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    invoice_pay_url = fields.Char(
+        string="Public Invoice Pay Link",
+        compute="_compute_invoice_pay_link",
+        compute_sudo=True,
+        groups=INVOICING_GROUP,
+        help="The customer's secret link to the public page where they pay their open invoices. "
+        "Contacts share the link of their company.",
+    )
+    invoice_pay_link_state = fields.Selection(
+        LINK_STATES,
+        string="Pay Link Status",
+        compute="_compute_invoice_pay_link",
+        compute_sudo=True,
+        groups=INVOICING_GROUP,
+    )
+    invoice_pay_activity_count = fields.Integer(
+        string="Pay Link Activity",
+        compute="_compute_invoice_pay_activity_count",
+        groups=f"{INVOICING_GROUP},account.group_account_readonly",
+    )
+
+    @api.depends("commercial_partner_id")
+    def _compute_invoice_pay_link(self):
+        links = self.env["invoice.pay.link"].sudo().search(
+            [("partner_id", "in", self.commercial_partner_id.ids)]
+        )
+        link_by_partner = {link.partner_id.id: link for link in links}
+        for partner in self:
+            link = link_by_partner.get(partner.commercial_partner_id.id)
+            if not link:
+                partner.invoice_pay_url = False
+                partner.invoice_pay_link_state = "none"
+            else:
+                partner.invoice_pay_url = link._get_url()
+                partner.invoice_pay_link_state = "enabled" if link.enabled else "disabled"
+
+    def _compute_invoice_pay_activity_count(self):
+        counts = dict(
+            self.env["invoice.pay.link.activity"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.invoice_pay_activity_count = counts.get(partner.commercial_partner_id, 0)
+
+    # ------------------------------------------------------------
+    # Link management
+    # ------------------------------------------------------------
+
+    def _invoice_pay_get_link(self):
+        """Return the link of the commercial partner (sudo), creating it if missing."""
+        self.ensure_one()
+        link = self.env["invoice.pay.link"]._ensure_for_partners(self.commercial_partner_id)
+        self.invalidate_model(["invoice_pay_url", "invoice_pay_link_state"])
+        return link
+
+    def _invoice_pay_ensure_url(self):
+        """Return the public invoice pay link of the commercial partner, creating it if missing.
+
+        Writes no activity: callers log what the user did with the link.
+        """
+        return self._invoice_pay_get_link()._get_url()
+
+    def _invoice_pay_check_group(self, group_xmlid):
+        if not self.env.su and not self.env.user.has_group(group_xmlid):
+            raise AccessError(_("You are not allowed to manage public invoice pay links."))
+
+    def _invoice_pay_get_enabled_link(self):
+        link = self._invoice_pay_get_link()
+        if not link.enabled:
+            raise UserError(_(
+                "The public invoice pay link of %s is disabled. Enable it first.",
+                self.commercial_partner_id.display_name,
+            ))
+        return link
+
+    def action_invoice_pay_copy_link(self):
+        """Return the link for the clipboard and record that it was copied."""
+        self.ensure_one()
+        self._invoice_pay_check_group(INVOICING_GROUP)
+        link = self._invoice_pay_get_enabled_link()
+        self.env["invoice.pay.link.activity"]._log_events(self, "copied")
+        return link._get_url()
+
+    def action_invoice_pay_send(self):
+        """Open the mail composer with the pay link email; ``sent`` is logged on sending."""
+        self.ensure_one()
+        self._invoice_pay_check_group(INVOICING_GROUP)
+        self._invoice_pay_get_enabled_link()
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_link")
+        return {
+            "name": _("Send Pay Link"),
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": self.commercial_partner_id.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+            },
+        }
+
+    def action_invoice_pay_disable(self):
+        self._invoice_pay_set_enabled(False)
+
+    def action_invoice_pay_enable(self):
+        self._invoice_pay_set_enabled(True)
+
+    def _invoice_pay_set_enabled(self, enabled):
+        self._invoice_pay_check_group(MANAGER_GROUP)
+        for partner in self.commercial_partner_id:
+            link = partner._invoice_pay_get_link()
+            if link.enabled != enabled:
+                link.enabled = enabled
+                self.env["invoice.pay.link.activity"]._log_events(
+                    partner, "enabled" if enabled else "disabled"
+                )
+        self.invalidate_model(["invoice_pay_link_state"])
+
+    def action_invoice_pay_regenerate(self):
+        """Replace the token: the previous link stops working at once. Logs ``revoked``."""
+        self._invoice_pay_check_group(MANAGER_GROUP)
+        for partner in self.commercial_partner_id:
+            link = self.env["invoice.pay.link"].sudo().search([("partner_id", "=", partner.id)])
+            if link:
+                link._regenerate_token()
+                self.env["invoice.pay.link.activity"]._log_events(partner, "revoked")
+            else:
+                partner._invoice_pay_get_link()
+        self.invalidate_model(["invoice_pay_url", "invoice_pay_link_state"])
+        return True
+
+    def action_invoice_pay_view_activity(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_public_pay.action_invoice_pay_link_activity"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        action["display_name"] = _("Pay Link Activity: %s", self.commercial_partner_id.display_name)
+        return action
+
+    # ------------------------------------------------------------
+    # Balances shown on the page and in the email
+    # ------------------------------------------------------------
+
+    def _invoice_pay_open_moves_domain(self, move_type):
+        return [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("move_type", "=", move_type),
+            ("state", "=", "posted"),
+            ("amount_residual", ">", 0),
+        ]
+
+    def _invoice_pay_open_balances(self, move_type="out_invoice"):
+        """Open amounts of the commercial partner's posted documents, per company and currency.
+
+        :return: list of dicts with ``company``, ``currency``, ``amount`` and ``count``,
+                 one per company and currency, in a stable order
+        """
+        self.ensure_one()
+        groups = self.env["account.move"].sudo()._read_group(
+            self._invoice_pay_open_moves_domain(move_type),
+            ["company_id", "currency_id"],
+            ["amount_residual:sum", "__count"],
+            order="company_id, currency_id",
+        )
+        return [
+            {"company": company, "currency": currency, "amount": amount, "count": count}
+            for company, currency, amount, count in groups
+        ]
+
+    def _invoice_pay_qr_data_uri(self):
+        """QR code image (data URI) of the commercial partner's pay link, for emails."""
+        self.ensure_one()
+        return make_qr_data_uri(self._invoice_pay_ensure_url())

@@ -1,0 +1,92 @@
+import time
+
+from odoo.tests import HttpCase, tagged
+
+from .common import InvoicePayCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPublicLanding(InvoicePayCommon, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls._customer_invoice(420.0)
+        cls.partly_paid = cls._customer_invoice(900.0, partner=cls.contact)
+        cls._register_payment(cls.partly_paid, amount=300.0)
+        cls.credit_note = cls._customer_invoice(65.0, move_type="out_refund")
+        cls.url = cls.customer._invoice_pay_ensure_url()
+        cls.token = cls._token_of(cls.url)
+        cls.other_url = cls.other_customer._invoice_pay_ensure_url()
+
+    def _get(self, token):
+        return self.url_open(f"/invoice-pay/{token}", allow_redirects=False)
+
+    def test_landing_shows_company_customer_balance_and_pay_button(self):
+        response = self._get(self.token)
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        self.assertIn(self.env.company.name, page)
+        self.assertIn("Harbor Light Bistro", page)
+        self.assertIn("1,020.00", page, "420 open + 600 left on the partly paid invoice")
+        self.assertIn(f'href="/invoice-pay/{self.token}/invoices"', page)
+        self.assertIn("Pay Invoices", page)
+        # The credit note is listed apart, not deducted.
+        self.assertIn("Credits in your favour", page)
+        self.assertIn("65.00", page)
+        self.assertNotIn("955.00", page)
+        self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer")
+        self.assertNotIn(self._token_of(self.other_url), page, "never another customer's link")
+
+    def test_customer_with_nothing_open_sees_a_friendly_page(self):
+        response = self._get(self._token_of(self.other_url))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("You have no open invoice", response.text)
+        self.assertNotIn("Pay Invoices</a>", response.text)
+        self.assertNotIn("Harbor Light Bistro", response.text)
+
+    def test_unknown_disabled_and_replaced_tokens_get_the_same_404(self):
+        unknown = self._get("A" * 43)
+        self.assertEqual(unknown.status_code, 404)
+        self.assertIn("This payment link is not valid", unknown.text)
+        self.assertEqual(unknown.headers.get("Referrer-Policy"), "no-referrer")
+
+        self.customer.with_user(self.manager_user).action_invoice_pay_disable()
+        disabled = self._get(self.token)
+        self.customer.with_user(self.manager_user).action_invoice_pay_enable()
+        self.assertEqual(self._get(self.token).status_code, 200)
+        self.customer.with_user(self.manager_user).action_invoice_pay_regenerate()
+        replaced = self._get(self.token)
+        for response in (disabled, replaced):
+            self.assertEqual(response.status_code, 404)
+            self.assertIn("This payment link is not valid", response.text)
+            self.assertNotIn("Harbor Light Bistro", response.text)
+        new_token = self._token_of(self.customer._invoice_pay_ensure_url())
+        self.assertEqual(self._get(new_token).status_code, 200)
+
+    def test_malformed_tokens_get_404(self):
+        for token in ("x", "%00", "a" * 300, "..%2F..%2Fweb"):
+            with self.subTest(token=token):
+                self.assertEqual(self._get(token).status_code, 404)
+
+    def test_only_get_is_served(self):
+        response = self.url_open(f"/invoice-pay/{self.token}", data={"x": "1"}, allow_redirects=False)
+        self.assertIn(response.status_code, (403, 405))
+
+    def test_token_is_masked_in_the_server_log(self):
+        with self.assertLogs("werkzeug", level="INFO") as logs:
+            self._get(self.token)
+            self._get("B" * 43)
+            # The server thread logs a request once it has answered it.
+            deadline = time.monotonic() + 5
+            while len(logs.records) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        output = "\n".join(logs.output)
+        self.assertIn("/invoice-pay/***", output)
+        self.assertNotIn(self.token, output)
+        self.assertNotIn("B" * 43, output)
+
+    def test_opening_the_landing_changes_no_invoice(self):
+        before = (self.invoice.amount_residual, self.partly_paid.amount_residual)
+        self._get(self.token)
+        self.assertEqual((self.invoice.amount_residual, self.partly_paid.amount_residual), before)
