@@ -16,6 +16,9 @@
         "views/invoice_pay_link_activity_views.xml",
         "views/res_partner_views.xml",
         "views/invoice_pay_templates.xml",
+        "views/invoice_pay_note_templates.xml",
+        "views/payment_transaction_views.xml",
+        "report/invoice_pay_receipt_report.xml",
     ],
     "demo": [
         "demo/invoice_public_pay_demo.xml",
@@ -23,6 +26,9 @@
     "assets": {
         "web.assets_backend": [
             "invoice_public_pay/static/src/backend/**/*",
+        ],
+        "web.assets_frontend": [
+            "invoice_public_pay/static/src/frontend/**/*",
         ],
         "web.assets_tests": [
             "invoice_public_pay/static/tests/tours/**/*",

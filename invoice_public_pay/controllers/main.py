@@ -1,6 +1,12 @@
-from odoo import http
+from werkzeug.exceptions import NotFound
+
+from odoo import _, http
+from odoo.exceptions import ValidationError
 from odoo.http import request
 
+from odoo.addons.payment.controllers import portal as payment_portal
+
+INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 PUBLIC_PAGE_HEADERS = {
     # The token is in the page's URL: never send it to another site.
     "Referrer-Policy": "no-referrer",
@@ -9,8 +15,17 @@ PUBLIC_PAGE_HEADERS = {
 }
 
 
-class InvoicePayController(http.Controller):
-    """Public pages of the invoice pay link. Thin: look up the link, render."""
+class InvoicePayController(payment_portal.PaymentPortal):
+    """Public pages of the invoice pay link.
+
+    Thin: each route finds the link, reads its parameters, calls the link's
+    model methods and renders. The link token is the only credential; no route
+    trusts a figure computed by the browser.
+    """
+
+    # ------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------
 
     def _render_public(self, template, values, status=200):
         response = request.render(template, values, status=status)
@@ -21,11 +36,201 @@ class InvoicePayController(http.Controller):
         # One answer for unknown, disabled and replaced tokens alike.
         return self._render_public("invoice_public_pay.invoice_pay_invalid_link", {}, status=404)
 
-    @http.route(
-        "/invoice-pay/<string:token>", type="http", auth="public", methods=["GET"], website=True, sitemap=False
-    )
+    @staticmethod
+    def _find_link(token):
+        return request.env["invoice.pay.link"]._find_by_token(token)
+
+    def _get_link_or_raise(self, token):
+        """For JSON routes: the link, or a clear error the page shows."""
+        link = self._find_link(token)
+        if not link:
+            raise ValidationError(_(
+                "This payment link is not valid any more. Please contact the business that sent it."
+            ))
+        return link
+
+    @staticmethod
+    def _visitor_is_customer_user(link):
+        """Whether the visitor is logged in as a user of the link's customer.
+
+        Only such visitors may use or save payment tokens: anyone holding the link
+        could otherwise charge the customer's saved cards.
+        """
+        user = request.env.user
+        return not user._is_public() and user.partner_id.commercial_partner_id == link.partner_id
+
+    def _payment_partner(self, link):
+        if self._visitor_is_customer_user(link):
+            return request.env.user.partner_id
+        return link.partner_id
+
+    def _compatible_payment_options(self, link, checkout):
+        """Providers, methods and tokens Odoo finds compatible for this payment (sudo)."""
+        partner = self._payment_partner(link)
+        report = {}
+        providers_sudo = request.env["payment.provider"].sudo()._get_compatible_providers(
+            checkout.company.id, partner.id, float(checkout.amount_total),
+            currency_id=checkout.currency.id, report=report,
+        )
+        methods_sudo = request.env["payment.method"].sudo()._get_compatible_payment_methods(
+            providers_sudo.ids, partner.id, currency_id=checkout.currency.id, report=report,
+        )
+        tokens_sudo = request.env["payment.token"].sudo()
+        if self._visitor_is_customer_user(link):
+            tokens_sudo = tokens_sudo._get_available_tokens(providers_sudo.ids, partner.id)
+        return providers_sudo, methods_sudo, tokens_sudo, report
+
+    # ------------------------------------------------------------
+    # Pages
+    # ------------------------------------------------------------
+
+    @http.route(INVOICE_PAY_ROUTE, type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def invoice_pay_landing(self, token, **kwargs):
-        link = request.env["invoice.pay.link"]._find_by_token(token)
+        link = self._find_link(token)
         if not link:
             return self._render_invalid_link()
+        link._log_opened()
         return self._render_public("invoice_public_pay.invoice_pay_landing", link._get_landing_values())
+
+    @http.route(
+        f"{INVOICE_PAY_ROUTE}/invoices", type="http", auth="public", methods=["GET"], website=True,
+        sitemap=False,
+    )
+    def invoice_pay_invoices(self, token, tx=None, **kwargs):
+        link = self._find_link(token)
+        if not link:
+            return self._render_invalid_link()
+        link._log_opened()
+        values = link._get_invoice_list_values()
+        values["payment_result"] = link._get_payment_result(self._cast_as_int(tx))
+        return self._render_public("invoice_public_pay.invoice_pay_invoices", values)
+
+    @http.route(
+        f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", type="http", auth="public",
+        methods=["GET"], website=True, sitemap=False,
+    )
+    def invoice_pay_invoice_pdf(self, token, invoice_id, download=False, **kwargs):
+        link = self._find_link(token)
+        invoice = link and link._get_printable_invoice(invoice_id)
+        if not invoice:
+            raise NotFound()
+        response = self._show_report(invoice, "pdf", "account.account_invoices", download=bool(download))
+        response.headers.update(PUBLIC_PAGE_HEADERS)
+        return response
+
+    @http.route(
+        f"{INVOICE_PAY_ROUTE}/receipt/<int:transaction_id>", type="http", auth="public",
+        methods=["GET"], website=True, sitemap=False,
+    )
+    def invoice_pay_receipt(self, token, transaction_id, download=False, **kwargs):
+        link = self._find_link(token)
+        transaction = link and link._get_receipt_transaction(transaction_id)
+        if not transaction:
+            raise NotFound()
+        report = link._get_receipt_report(transaction)
+        response = self._show_report(transaction, "pdf", report, download=bool(download))
+        response.headers.update(PUBLIC_PAGE_HEADERS)
+        return response
+
+    # ------------------------------------------------------------
+    # JSON routes of the page
+    # ------------------------------------------------------------
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/quote", type="jsonrpc", auth="public", methods=["POST"])
+    def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, **kwargs):
+        """Price the customer's choice: invoice amounts, fee and total, from the database."""
+        link = self._get_link_or_raise(token)
+        payment_method, provider = self._read_payment_option(payment_method_id, provider_id)
+        checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
+        return checkout.to_json()
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/spread", type="jsonrpc", auth="public", methods=["POST"])
+    def invoice_pay_spread(self, token, amount=None, group=None, **kwargs):
+        """Spread one amount over a group's invoices, oldest due date first."""
+        link = self._get_link_or_raise(token)
+        return {"allocations": link._invoice_pay_spread_amount(amount, str(group or ""))}
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", type="jsonrpc", auth="public", methods=["POST"], website=True)
+    def invoice_pay_payment_form(self, token, allocations=None, **kwargs):
+        """Odoo's payment form for the chosen invoices, with the real total."""
+        link = self._get_link_or_raise(token)
+        checkout = link._invoice_pay_prepare_checkout(allocations)
+        providers_sudo, methods_sudo, tokens_sudo, report = self._compatible_payment_options(link, checkout)
+        is_customer_user = self._visitor_is_customer_user(link)
+        form_values = {
+            # The reference is made with the transaction: batch numbers are not wasted on quotes.
+            "reference_prefix": False,
+            "amount": float(checkout.amount_total),
+            "currency": checkout.currency,
+            "partner_id": self._payment_partner(link).id,
+            "providers_sudo": providers_sudo,
+            "payment_methods_sudo": methods_sudo,
+            "tokens_sudo": tokens_sudo,
+            "availability_report": report,
+            "show_tokenize_input_mapping": (
+                self._compute_show_tokenize_input_mapping(providers_sudo) if is_customer_user
+                else dict.fromkeys(providers_sudo.ids, False)
+            ),
+            "transaction_route": f"/invoice-pay/{token}/transaction",
+            "landing_route": f"/invoice-pay/{token}/invoices",
+            "access_token": False,
+        }
+        html = request.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_checkout", {
+            **form_values, "checkout": checkout,
+        })
+        return {**checkout.to_json(), "html": html}
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/transaction", type="jsonrpc", auth="public", methods=["POST"])
+    def invoice_pay_transaction(self, token, allocations=None, **kwargs):
+        """Create the payment transaction of the chosen invoices and amounts.
+
+        Everything is recomputed here: the ``amount`` the browser sends is ignored,
+        the provider and method must be among those offered, saved cards are only
+        for users of the customer.
+        """
+        link = self._get_link_or_raise(token)
+        self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
+        if kwargs.get("is_validation"):
+            raise ValidationError(_("This page only takes payments."))
+        payment_method, provider = self._read_payment_option(kwargs.get("payment_method_id"), kwargs.get("provider_id"))
+        checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
+        providers_sudo, methods_sudo, tokens_sudo, _report = self._compatible_payment_options(link, checkout)
+        flow = kwargs.get("flow")
+        token_id = self._cast_as_int(kwargs.get("token_id"))
+        if not provider or provider not in providers_sudo:
+            raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
+        if flow == "token":
+            if not token_id or token_id not in tokens_sudo.ids:
+                raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
+        elif flow in ("redirect", "direct"):
+            if not payment_method or payment_method not in methods_sudo:
+                raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
+            token_id = None
+        else:
+            raise ValidationError(_("The payment request could not be read. Please reload the page and try again."))
+        is_customer_user = self._visitor_is_customer_user(link)
+        tx_sudo = self._create_transaction(
+            provider_id=provider.id,
+            payment_method_id=payment_method.id if payment_method else None,
+            token_id=token_id,
+            amount=float(checkout.amount_total),
+            currency_id=checkout.currency.id,
+            partner_id=self._payment_partner(link).id,
+            flow=flow,
+            tokenization_requested=bool(kwargs.get("tokenization_requested")) and is_customer_user,
+            landing_route=f"/invoice-pay/{token}/invoices",
+            reference_prefix=link._get_reference_prefix(checkout),
+            custom_create_values=link._get_transaction_values(checkout),
+        )
+        tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"
+        return tx_sudo._get_processing_values()
+
+    @staticmethod
+    def _read_payment_option(payment_method_id, provider_id):
+        """Browse the payment method and provider named by the page, ignoring garbage."""
+        env = request.env
+        method_id = payment_portal.PaymentPortal._cast_as_int(payment_method_id)
+        provider_id = payment_portal.PaymentPortal._cast_as_int(provider_id)
+        payment_method = env["payment.method"].sudo().browse(method_id).exists() if method_id else None
+        provider = env["payment.provider"].sudo().browse(provider_id).exists() if provider_id else None
+        return payment_method or None, provider or None

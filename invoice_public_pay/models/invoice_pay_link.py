@@ -31,6 +31,7 @@ class InvoicePayLink(models.Model):
     )
     token = fields.Char(required=True, copy=False, readonly=True)
     enabled = fields.Boolean(default=True, readonly=True)
+    last_opened_date = fields.Datetime(readonly=True, copy=False)
 
     _partner_unique = models.Constraint(
         "UNIQUE(partner_id)",

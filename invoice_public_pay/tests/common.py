@@ -2,6 +2,8 @@ import base64
 import io
 import re
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import fields
 from odoo.tests import new_test_user
 
@@ -101,3 +103,93 @@ class InvoicePayCommon(AccountTestInvoicingCommon):
         if isinstance(image_data, str) and image_data.startswith("data:"):
             image_data = base64.b64decode(image_data.split(",", 1)[1])
         return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(image_data)))]
+
+
+class InvoicePayPaymentCommon(InvoicePayCommon):
+    """Open invoices of the customer, its pay link, and Odoo's demo provider enabled.
+
+    Subclasses also inherit from ``HttpCase`` to drive the public routes.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.today()
+        cls.invoice_old = cls._customer_invoice(
+            400.0, invoice_date=today - relativedelta(days=60), due_date=today - relativedelta(days=30),
+        )
+        cls.invoice_mid = cls._customer_invoice(
+            250.5, partner=cls.contact, invoice_date=today - relativedelta(days=20),
+            due_date=today - relativedelta(days=5),
+        )
+        cls.invoice_new = cls._customer_invoice(1000.0, due_date=today + relativedelta(days=30))
+        cls.pay_url = cls.customer._invoice_pay_ensure_url()
+        cls.token = cls._token_of(cls.pay_url)
+        cls.base_path = f"/invoice-pay/{cls.token}"
+        cls.demo_provider = cls._enable_demo_provider(cls.env.company)
+        cls.demo_method = cls.demo_provider.payment_method_ids.filtered("active")[:1]
+
+    @classmethod
+    def _enable_demo_provider(cls, company):
+        module = cls.env["ir.module.module"]._get("payment_demo")
+        assert module.state == "installed", "The payment tests need Odoo's payment_demo module"
+        provider = cls.env["payment.provider"].sudo().search(
+            [("code", "=", "demo"), ("company_id", "=", company.id)], limit=1
+        )
+        provider.write({"state": "test", "is_published": True})
+        return provider
+
+    def _rpc(self, route, params):
+        """Call a JSON-RPC route as the page does; return ``(result, error_message)``."""
+        response = self.opener.post(
+            self.base_url() + route,
+            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+            timeout=30,
+        )
+        response.raise_for_status()
+        payload = response.json()
+        if "error" in payload:
+            return None, payload["error"]["data"]["message"]
+        return payload.get("result"), None
+
+    def _transaction_params(self, allocations, **overrides):
+        return {
+            "allocations": allocations,
+            "provider_id": self.demo_provider.id,
+            "payment_method_id": self.demo_method.id,
+            "token_id": None,
+            "amount": 1.0,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/shop",
+            "is_validation": False,
+            "access_token": False,
+            "csrf_token": "ignored",
+            **overrides,
+        }
+
+    def _start_payment(self, allocations, **overrides):
+        """Create the transaction through the page's route; return it."""
+        result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params(allocations, **overrides))
+        self.assertFalse(error, error)
+        return self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+
+    def _finish_payment(self, transaction, state="done"):
+        """The customer completes the demo payment, then Odoo's status page post-processes it."""
+        self._rpc("/payment/demo/simulate_payment", {
+            "reference": transaction.reference, "payment_details": "4242", "simulated_state": state,
+        })
+        # The status page post-processes the transaction the session follows (the
+        # last one created); Odoo's cron does the others, as here.
+        self._rpc("/payment/status/poll", {})
+        transaction.invalidate_recordset()
+        if not transaction.is_post_processed:
+            transaction._post_process()
+        return transaction
+
+    def _pay(self, allocations, state="done", **overrides):
+        return self._finish_payment(self._start_payment(allocations, **overrides), state=state)
+
+    @staticmethod
+    def _alloc(invoice, amount):
+        return {"invoice_id": invoice.id, "amount": amount}

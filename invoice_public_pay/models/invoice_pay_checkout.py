@@ -1,0 +1,342 @@
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.fields import Command
+from odoo.exceptions import ValidationError
+
+from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
+from ..pay_core.money import to_decimal
+
+PAYABLE_MOVE_TYPES = ("out_invoice", "out_receipt")
+
+
+class InvoicePayCheckout:
+    """What one payment request of the public page comes to, recomputed from the database.
+
+    Built by :meth:`invoice.pay.link._invoice_pay_prepare_checkout`; never from browser figures.
+    """
+
+    def __init__(self, link, lines, fee, fee_rule=None):
+        self.link = link
+        self.partner = link.partner_id
+        self.lines = lines  # [(account.move, Decimal)], oldest due date first
+        self.invoices = link.env["account.move"].union(*(invoice for invoice, _amount in lines))
+        self.company = self.invoices.company_id
+        self.currency = self.invoices.currency_id
+        self.amount_invoices = sum((amount for _invoice, amount in lines), Decimal(0))
+        self.fee = fee
+        self.fee_rule = fee_rule
+        self.amount_total = self.amount_invoices + fee
+
+    def to_json(self):
+        """The figures the page shows, as JSON-friendly values (amounts as strings and floats)."""
+        currency = self.currency
+        return {
+            "amount_invoices": float(self.amount_invoices),
+            "fee": float(self.fee),
+            "amount_total": float(self.amount_total),
+            "currency": {
+                "id": currency.id,
+                "name": currency.name,
+                "symbol": currency.symbol,
+                "position": currency.position,
+                "decimal_places": currency.decimal_places,
+            },
+            "formatted": {
+                "amount_invoices": currency.format(float(self.amount_invoices)),
+                "fee": currency.format(float(self.fee)),
+                "amount_total": currency.format(float(self.amount_total)),
+            },
+            "fee_label": self.fee_rule.name if self.fee_rule else "",
+            "lines": [
+                {"invoice_id": invoice.id, "name": invoice.name, "amount": float(amount),
+                 "formatted": currency.format(float(amount))}
+                for invoice, amount in self.lines
+            ],
+        }
+
+
+class InvoicePayLink(models.Model):
+    _inherit = "invoice.pay.link"
+
+    # ------------------------------------------------------------
+    # Invoices shown on the page
+    # ------------------------------------------------------------
+
+    def _get_open_documents_domain(self, move_types):
+        self.ensure_one()
+        return [
+            ("commercial_partner_id", "=", self.partner_id.id),
+            ("move_type", "in", move_types),
+            ("state", "=", "posted"),
+            ("amount_residual", ">", 0),
+        ]
+
+    def _get_open_invoices(self):
+        """Posted customer invoices of the customer and its contacts with an amount due (sudo).
+
+        Fetched in one query with every field the page shows.
+        """
+        self.ensure_one()
+        return self.env["account.move"].sudo().search_fetch(
+            self._get_open_documents_domain(PAYABLE_MOVE_TYPES),
+            ["name", "invoice_date", "invoice_date_due", "amount_total", "amount_residual",
+             "company_id", "currency_id", "payment_state", "move_type", "partner_id"],
+            order="invoice_date_due, invoice_date, id",
+        )
+
+    def _get_open_credit_notes(self):
+        self.ensure_one()
+        return self.env["account.move"].sudo().search_fetch(
+            self._get_open_documents_domain(("out_refund",)),
+            ["name", "invoice_date", "amount_total", "amount_residual", "company_id", "currency_id"],
+            order="invoice_date, id",
+        )
+
+    @api.model
+    def _group_invoices(self, invoices):
+        """Split invoices into payment groups: one per company and currency, in a stable order."""
+        groups = {}
+        for invoice in invoices:
+            groups.setdefault((invoice.company_id, invoice.currency_id), []).append(invoice)
+        return [
+            {
+                "key": f"{company.id}-{currency.id}",
+                "company": company,
+                "currency": currency,
+                "invoices": self.env["account.move"].union(*group_invoices),
+                "amount_residual": sum(invoice.amount_residual for invoice in group_invoices),
+            }
+            for (company, currency), group_invoices in sorted(
+                groups.items(), key=lambda item: (item[0][0].sequence, item[0][0].id, item[0][1].name)
+            )
+        ]
+
+    @api.model
+    def _to_open_invoice(self, invoice):
+        return OpenInvoice(
+            invoice_id=invoice.id,
+            amount_due=to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places),
+            company_id=invoice.company_id.id,
+            currency_id=invoice.currency_id.id,
+            due_date=invoice.invoice_date_due,
+            invoice_date=invoice.invoice_date,
+            blocked=invoice.payment_state == "blocked",
+        )
+
+    # ------------------------------------------------------------
+    # Checkout: the server's own figures for a payment request
+    # ------------------------------------------------------------
+
+    def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None):
+        """Validate the customer's choice against the database and price it.
+
+        :param raw_allocations: the ``allocations`` received from the browser
+        :param payment_method: the ``payment.method`` chosen, if any (for the fee)
+        :param provider: the ``payment.provider`` chosen, if any (for the fee)
+        :return: an :class:`InvoicePayCheckout`
+        :raise ValidationError: with a message for the customer; nothing is written
+        """
+        self.ensure_one()
+        invoices = self._get_open_invoices()
+        invoices_by_id = {invoice.id: invoice for invoice in invoices}
+        open_invoices = {invoice.id: self._to_open_invoice(invoice) for invoice in invoices}
+        decimal_places = self._checkout_decimal_places(raw_allocations, invoices_by_id)
+        try:
+            allocations = validate_allocations(raw_allocations, open_invoices, decimal_places)
+        except AllocationError as error:
+            raise ValidationError(self._allocation_error_message(error, invoices_by_id)) from error
+        lines = [(invoices_by_id[allocation.invoice_id], allocation.amount) for allocation in allocations]
+        return self._price_checkout(lines, payment_method, provider)
+
+    def _invoice_pay_spread_amount(self, raw_amount, group_key):
+        """Spread one amount over a group's invoices, oldest due date first.
+
+        :return: list of ``{"invoice_id", "amount"}`` the page fills in
+        """
+        self.ensure_one()
+        invoices = self._get_open_invoices()
+        group = next((g for g in self._group_invoices(invoices) if g["key"] == group_key), None)
+        if not group:
+            raise ValidationError(_("These invoices cannot be paid any more. Please reload the page."))
+        try:
+            allocations = spread_amount(
+                raw_amount,
+                [self._to_open_invoice(invoice) for invoice in group["invoices"]],
+                group["currency"].decimal_places,
+            )
+        except AllocationError as error:
+            raise ValidationError(self._allocation_error_message(error, {}, group["currency"])) from error
+        return [{"invoice_id": allocation.invoice_id, "amount": str(allocation.amount)}
+                for allocation in allocations]
+
+    @api.model
+    def _checkout_decimal_places(self, raw_allocations, invoices_by_id):
+        """Precision to parse amounts with: the currency of the first known invoice requested."""
+        if isinstance(raw_allocations, list):
+            for entry in raw_allocations:
+                invoice_id = entry.get("invoice_id") if isinstance(entry, dict) else None
+                if isinstance(invoice_id, int) and invoice_id in invoices_by_id:
+                    return invoices_by_id[invoice_id].currency_id.decimal_places
+        return 2
+
+    def _price_checkout(self, lines, payment_method=None, provider=None):
+        """Add the fee to the chosen invoice amounts; hook for convenience fees."""
+        currency = lines[0][0].currency_id
+        fee = to_decimal(0, currency.decimal_places)
+        return InvoicePayCheckout(self, lines, fee)
+
+    def _allocation_error_message(self, error, invoices_by_id, currency=None):
+        """Turn a core allocation error into a message the customer understands."""
+        invoice = invoices_by_id.get(error.invoice_id)
+        name = invoice.name if invoice else ""
+        if error.code == "unknown_invoice":
+            return self._unknown_invoice_message(error.invoice_id)
+        if error.code == "invalid_amount":
+            currency = invoice.currency_id if invoice else currency
+            return self._amount_error_message(error.amount_code, name, currency)
+        if error.code == "exceeds_due":
+            if invoice:
+                return _(
+                    "The amount for invoice %(invoice)s is more than its amount due (%(amount_due)s).",
+                    invoice=name, amount_due=invoice.currency_id.format(invoice.amount_residual),
+                )
+            return _("The amount is more than the total due on these invoices.")
+        messages = {
+            "malformed": _("The payment request could not be read. Please reload the page and try again."),
+            "empty": _("Select at least one invoice to pay."),
+            "too_many": _("Too many invoices in one payment. Please pay them in several payments."),
+            "duplicate": _("An invoice appears twice in the payment. Please reload the page and try again."),
+            "blocked": _("Invoice %s is on hold and cannot be paid online. Please contact us.", name),
+            "mixed_company": _("Invoices of different companies must be paid separately."),
+            "mixed_currency": _("Invoices in different currencies must be paid separately."),
+        }
+        return messages[error.code]
+
+    @api.model
+    def _amount_error_message(self, amount_code, invoice_name, currency):
+        digits = currency.decimal_places if currency else 2
+        if amount_code == "not_positive":
+            return _("The amount for invoice %s must be more than zero.", invoice_name) if invoice_name \
+                else _("The amount must be more than zero.")
+        if amount_code == "too_precise":
+            return _(
+                "The amount for invoice %(invoice)s has more than %(digits)s decimals.",
+                invoice=invoice_name, digits=digits,
+            ) if invoice_name else _("The amount has more than %s decimals.", digits)
+        return _("The amount for invoice %s is not a valid number.", invoice_name) if invoice_name \
+            else _("The amount is not a valid number.")
+
+    def _unknown_invoice_message(self, invoice_id):
+        """Say why an invoice cannot be paid, without revealing other customers' documents."""
+        invoice = self.env["account.move"].sudo().browse(invoice_id).exists() if isinstance(invoice_id, int) else None
+        if not invoice or invoice.commercial_partner_id != self.partner_id:
+            return _("This invoice cannot be found. Please reload the page.")
+        if invoice.state != "posted":
+            return _("Invoice %s is not open for payment.", invoice.display_name)
+        if invoice.move_type not in PAYABLE_MOVE_TYPES:
+            return _("%s is not a customer invoice and cannot be paid here.", invoice.display_name)
+        return _("Invoice %s is already paid.", invoice.name)
+
+    # ------------------------------------------------------------
+    # Activity: "opened", at most once per customer per hour
+    # ------------------------------------------------------------
+
+    def _log_opened(self):
+        """Log ``opened`` unless it was logged for this customer in the past hour.
+
+        The timestamp lives on the link row: two workers opening the page at the
+        same moment both update that row, PostgreSQL refuses the second update
+        (serialization failure) and Odoo retries that request, which then sees
+        the first one's timestamp. No duplicate, no lock held across requests.
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        last = self.sudo().last_opened_date
+        if last and (now - last).total_seconds() < 3600:
+            return False
+        self.sudo().last_opened_date = now
+        self.flush_recordset(["last_opened_date"])
+        company = self.env["account.move"].sudo().search(
+            self._get_open_documents_domain(PAYABLE_MOVE_TYPES), limit=1
+        ).company_id or self._get_page_company()
+        self.env["invoice.pay.link.activity"]._log_events(self.partner_id, "opened", company=company)
+        return True
+
+    # ------------------------------------------------------------
+    # Page values and documents reachable through the link
+    # ------------------------------------------------------------
+
+    def _get_invoice_list_values(self):
+        """Values of the invoice list page: payable groups and open credit notes."""
+        self.ensure_one()
+        invoices = self._get_open_invoices()
+        today = fields.Date.context_today(self)
+        return {
+            "pay_link": self,
+            "partner": self.partner_id,
+            "company": self._get_page_company([{"company": company} for company in invoices.company_id]),
+            "groups": self._group_invoices(invoices),
+            "credit_notes": self._get_open_credit_notes(),
+            "today": today,
+            "base_path": f"/invoice-pay/{self.token}",
+        }
+
+    def _get_printable_invoice(self, invoice_id):
+        """The customer's posted invoice or credit note ``invoice_id`` (sudo), else nothing."""
+        self.ensure_one()
+        invoice = self.env["account.move"].sudo().browse(invoice_id).exists()
+        if (
+            invoice
+            and invoice.commercial_partner_id == self.partner_id
+            and invoice.state == "posted"
+            and invoice.move_type in (*PAYABLE_MOVE_TYPES, "out_refund")
+        ):
+            return invoice
+        return None
+
+    def _get_customer_transaction(self, transaction_id):
+        self.ensure_one()
+        transaction = self.env["payment.transaction"].sudo().browse(transaction_id).exists()
+        if transaction and transaction.invoice_pay_link_id.partner_id == self.partner_id:
+            return transaction
+        return None
+
+    def _get_receipt_transaction(self, transaction_id):
+        """The customer's own done transaction ``transaction_id`` (sudo), else nothing."""
+        transaction = self._get_customer_transaction(transaction_id)
+        return transaction if transaction and transaction.state == "done" else None
+
+    def _get_receipt_report(self, transaction):
+        """The receipt layout to print ``transaction`` with."""
+        return "invoice_public_pay.action_report_invoice_pay_receipt"
+
+    def _get_payment_result(self, transaction_id):
+        """What the page tells the customer coming back from paying (``?tx=``), if anything."""
+        transaction = transaction_id and self._get_customer_transaction(transaction_id)
+        if not transaction:
+            return None
+        return {
+            "transaction": transaction,
+            "state": transaction.state,
+            "receipt_url": f"/invoice-pay/{self.token}/receipt/{transaction.id}",
+        }
+
+    def _get_reference_prefix(self, checkout):
+        """Transaction reference: the invoice for one, a batch reference for several."""
+        if len(checkout.invoices) == 1:
+            return checkout.invoices.name
+        return checkout.company.get_next_batch_payment_communication()
+
+    def _get_transaction_values(self, checkout):
+        """Create values linking a new transaction to this link and the chosen amounts."""
+        self.ensure_one()
+        return {
+            "invoice_ids": [Command.set(checkout.invoices.ids)],
+            "invoice_pay_link_id": self.id,
+            "invoice_pay_fee": float(checkout.fee),
+            "invoice_pay_allocation_ids": [
+                Command.create({"sequence": sequence, "invoice_id": invoice.id, "amount": float(amount)})
+                for sequence, (invoice, amount) in enumerate(checkout.lines)
+            ],
+        }

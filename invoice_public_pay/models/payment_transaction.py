@@ -1,0 +1,257 @@
+import logging
+from decimal import Decimal
+
+from odoo import _, fields, models
+from odoo.fields import Command
+from odoo.tools import SQL, format_amount
+
+from ..pay_core.money import to_decimal
+
+_logger = logging.getLogger(__name__)
+
+STATE_EVENTS = {
+    "pending": "payment_pending",
+    "done": "payment_made",
+    "cancel": "payment_failed",
+    "error": "payment_failed",
+}
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    invoice_pay_link_id = fields.Many2one(
+        "invoice.pay.link", string="Invoice Pay Link", readonly=True, index="btree_not_null",
+        ondelete="set null", copy=False,
+    )
+    invoice_pay_allocation_ids = fields.One2many(
+        "invoice.pay.allocation", "transaction_id", string="Invoice Allocations", readonly=True,
+    )
+    invoice_pay_fee = fields.Monetary(
+        string="Convenience Fee", currency_field="currency_id", readonly=True, copy=False,
+    )
+    invoice_pay_unapplied_amount = fields.Monetary(
+        string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
+        help="Part of the payment that could not be applied to the chosen invoices (paid in the "
+        "meantime); it stays as an open credit on the customer's account.",
+    )
+
+    # ------------------------------------------------------------
+    # Payment creation: exactly the amounts chosen per invoice
+    # ------------------------------------------------------------
+
+    def _create_payment(self, **extra_create_values):
+        """Override of `account_payment` for public-page payments.
+
+        Odoo reconciles a transaction's invoices in its own order; the customer chose
+        an amount per invoice, so the journal entry gets one receivable line per
+        invoice, each reconciled with its own invoice.
+        """
+        self.ensure_one()
+        if not self.invoice_pay_allocation_ids or self.operation in ("refund", "validation") or self.amount <= 0:
+            return super()._create_payment(**extra_create_values)
+        return self._invoice_pay_create_payment(**extra_create_values)
+
+    def _invoice_pay_create_payment(self, **extra_create_values):
+        currency = self.currency_id
+        company = self.provider_id.company_id
+        partner = self.partner_id.commercial_partner_id
+        allocations = self.invoice_pay_allocation_ids
+        term_lines = self._invoice_pay_lock_receivable_lines(allocations.invoice_id)
+
+        applied = self._invoice_pay_applicable_amounts(allocations, term_lines)
+        fee_parts = self._invoice_pay_fee_line_parts()
+        total = to_decimal(self.amount, currency.decimal_places)
+        unapplied = total - sum(applied.values(), Decimal(0)) - sum((part["amount"] for part in fee_parts), Decimal(0))
+
+        parts = [
+            {
+                "allocation": allocation,
+                "amount": amount,
+                "name": allocation.invoice_id.name,
+                "account": term_lines.filtered(lambda line, a=allocation: line.move_id == a.invoice_id)[:1].account_id,
+            }
+            for allocation, amount in applied.items() if amount > 0
+        ] + fee_parts
+        receivable = partner.with_company(company).property_account_receivable_id
+        if unapplied > 0 or not parts or "allocation" not in parts[0]:
+            counterpart = {"amount": unapplied, "account": receivable, "name": False}
+        else:
+            counterpart = parts.pop(0)
+        self._invoice_pay_set_balances(parts + [counterpart], total, company)
+
+        payment_method_line = self.provider_id.journal_id.inbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_provider_id == self.provider_id
+        )
+        payment = self.env["account.payment"].create({
+            "amount": float(total),
+            "payment_type": "inbound",
+            "currency_id": currency.id,
+            "partner_id": partner.id,
+            "partner_type": "customer",
+            "journal_id": self.provider_id.journal_id.id,
+            "company_id": company.id,
+            "payment_method_line_id": payment_method_line.id,
+            "payment_token_id": self.token_id.id,
+            "payment_transaction_id": self.id,
+            "memo": f"{self.reference} - {self.provider_reference or ''}",
+            "destination_account_id": counterpart["account"].id,
+            "write_off_line_vals": [self._invoice_pay_write_off_vals(part, partner) for part in parts],
+            "invoice_ids": [Command.set(allocations.invoice_id.ids)],
+            **extra_create_values,
+        })
+        payment.action_post()
+        self.payment_id = payment
+        self._invoice_pay_reconcile(payment, parts, counterpart, term_lines)
+        self.invoice_pay_unapplied_amount = float(max(unapplied, Decimal(0)))
+        for allocation in allocations:
+            allocation.write({
+                "amount_applied": float(applied[allocation]),
+                "invoice_residual_after": allocation.invoice_id.amount_residual,
+            })
+        if unapplied > 0:
+            self._invoice_pay_log_unapplied(payment, unapplied)
+        return payment
+
+    def _invoice_pay_lock_receivable_lines(self, invoices):
+        """Lock the open receivable lines of the invoices for the rest of the transaction.
+
+        A payment being registered on the same invoice elsewhere (back office, a
+        second tab) either waits for this one, or has already committed, in which
+        case PostgreSQL raises a serialization failure and the post-processing is
+        retried with the invoice's new amount due.
+        """
+        term_lines = invoices.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        if term_lines:
+            self.env.execute_query(SQL(
+                "SELECT id FROM account_move_line WHERE id IN %s FOR NO KEY UPDATE", tuple(term_lines.ids)
+            ))
+            term_lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
+        return term_lines.filtered(lambda line: not line.reconciled)
+
+    def _invoice_pay_applicable_amounts(self, allocations, term_lines):
+        """What can still go to each invoice: the amount chosen, capped at what is due now."""
+        decimal_places = self.currency_id.decimal_places
+        applied = {}
+        for allocation in allocations:
+            invoice = allocation.invoice_id
+            due_now = Decimal(0)
+            if invoice.state == "posted" and invoice.currency_id == self.currency_id:
+                lines = term_lines.filtered(lambda line, inv=invoice: line.move_id == inv)
+                due_now = to_decimal(sum(lines.mapped("amount_residual_currency")), decimal_places)
+            chosen = to_decimal(allocation.amount, decimal_places)
+            applied[allocation] = max(Decimal(0), min(chosen, due_now))
+        return applied
+
+    def _invoice_pay_fee_line_parts(self):
+        """Journal item parts of the convenience fee; hook, none by default."""
+        return []
+
+    def _invoice_pay_set_balances(self, parts, total, company):
+        """Give each part its balance in company currency, summing exactly to the total's.
+
+        Converting cumulative amounts keeps rounding differences from piling up.
+        """
+        currency = self.currency_id
+        date = fields.Date.context_today(self)
+        cumulative_amount = Decimal(0)
+        previous_balance = 0.0
+        for part in parts:
+            cumulative_amount += part["amount"]
+            balance = currency._convert(float(cumulative_amount), company.currency_id, company, date)
+            part["balance"] = balance - previous_balance
+            previous_balance = balance
+
+    def _invoice_pay_write_off_vals(self, part, partner):
+        return {
+            "name": part["name"],
+            "account_id": part["account"].id,
+            "partner_id": partner.id,
+            "currency_id": self.currency_id.id,
+            "amount_currency": -float(part["amount"]),
+            "balance": -part["balance"],
+            **part.get("extra_vals", {}),
+        }
+
+    def _invoice_pay_reconcile(self, payment, write_off_parts, counterpart, term_lines):
+        """Reconcile each invoice with the payment line made for it, in one batch."""
+        _liquidity, receivable_lines, _others = payment._seek_for_lines()
+        write_off_names = {part["name"] for part in write_off_parts}
+        line_by_part = [
+            (part, receivable_lines.filtered(lambda line, name=part["name"]: line.name == name)[:1])
+            for part in write_off_parts if "allocation" in part
+        ]
+        if "allocation" in counterpart:
+            line_by_part.append(
+                (counterpart, receivable_lines.filtered(lambda line: line.name not in write_off_names)[:1])
+            )
+        plan = []
+        for part, payment_line in line_by_part:
+            invoice_lines = term_lines.filtered(
+                lambda line, invoice=part["allocation"].invoice_id, account=payment_line.account_id:
+                line.move_id == invoice and line.account_id == account
+            )
+            if payment_line and invoice_lines:
+                plan.append(payment_line + invoice_lines)
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _invoice_pay_log_unapplied(self, payment, unapplied):
+        partner = self.partner_id.commercial_partner_id
+        amount = format_amount(self.env, float(unapplied), self.currency_id)
+        _logger.info("Transaction %s: %s could not be applied to its invoices", self.reference, amount)
+        partner.sudo().message_post(body=_(
+            "Payment %(payment)s: %(amount)s could not be applied to the chosen invoices (already "
+            "paid in the meantime). It remains as an open credit on the customer's account.",
+            payment=payment.display_name, amount=amount,
+        ))
+
+    # ------------------------------------------------------------
+    # Post-processing: history, confirmation, notifications
+    # ------------------------------------------------------------
+
+    def _post_process(self):
+        """Override of `payment` to record the payment in the pay link history and tell people."""
+        super()._post_process()
+        for tx in self.filtered("invoice_pay_link_id"):
+            tx._invoice_pay_after_state_change()
+
+    def _invoice_pay_after_state_change(self):
+        self.ensure_one()
+        event = STATE_EVENTS.get(self.state)
+        if not event:
+            return
+        Activity = self.env["invoice.pay.link.activity"].sudo()
+        if Activity.search_count([("transaction_id", "=", self.id), ("event", "=", event)], limit=1):
+            return
+        Activity._log_events(
+            self.partner_id, event, company=self.company_id,
+            transaction_id=self.id, amount=self.amount, currency_id=self.currency_id.id,
+        )
+        if self.state == "done":
+            self._invoice_pay_notify_done()
+
+    def _invoice_pay_notify_done(self):
+        """Email the customer a confirmation; log the payment and notify the salespeople."""
+        partner = self.partner_id.commercial_partner_id
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
+        if template and (self.partner_id.email or partner.email):
+            template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        salespeople = (partner.user_id | self.invoice_pay_allocation_ids.invoice_id.invoice_user_id).partner_id
+        body = self.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_payment_note", {"tx": self})
+        partner.sudo().message_post(
+            body=body,
+            partner_ids=salespeople.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _invoice_pay_fee_label(self):
+        """Label of the convenience fee line on receipts and messages."""
+        self.ensure_one()
+        return _("Convenience fee")
+
+    def _get_report_base_filename(self):
+        """File name of printed receipts (used by the portal's report download)."""
+        self.ensure_one()
+        return _("Receipt %s", self.reference)

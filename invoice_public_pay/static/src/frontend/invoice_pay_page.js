@@ -1,0 +1,250 @@
+import { formatCurrency } from "@web/core/currency";
+import { _t } from "@web/core/l10n/translation";
+import { rpc, RPCError } from "@web/core/network/rpc";
+import { registry } from "@web/core/registry";
+import { Interaction } from "@web/public/interaction";
+
+import {
+    decimalToUnits,
+    parseAmountInput,
+    unitsToDecimalString,
+    unitsToInputText,
+} from "./amounts";
+
+const AMOUNT_ERRORS = {
+    not_a_number: () => _t("Please enter an amount such as 120.50."),
+    too_precise: () => _t("This amount has too many decimals."),
+    not_positive: () => _t("The amount must be more than zero."),
+    exceeds_due: () => _t("This amount is more than the amount due."),
+};
+
+/**
+ * One group of invoices (one company and currency) on the public pay page:
+ * selection, amounts, running total, then Odoo's payment form for the choice.
+ */
+export class InvoicePayGroup extends Interaction {
+    static selector = ".o_invoice_pay_group";
+
+    dynamicContent = {
+        ".o_invoice_pay_select": { "t-on-change": this.onSelectChange },
+        ".o_invoice_pay_amount": {
+            "t-on-input": this.onAmountInput,
+            "t-on-change": this.onAmountChange,
+        },
+        ".o_invoice_pay_select_all": { "t-on-change": this.onSelectAllChange },
+        ".o_invoice_pay_spread": { "t-on-click": this.locked(this.onSpreadClick, true) },
+        ".o_invoice_pay_spread_amount": {
+            "t-on-keydown": (ev) => ev.key === "Enter" && this.onSpreadClick(ev),
+        },
+        ".o_invoice_pay_submit": {
+            "t-on-click": this.locked(this.onPayClick, true),
+            "t-att-disabled": () => !this.canPay,
+        },
+        ".o_invoice_pay_total": { "t-out": () => this.formatUnits(this.totalUnits) },
+        ".o_invoice_pay_error": {
+            "t-out": () => this.error,
+            "t-att-class": () => ({ "d-none": !this.error }),
+        },
+        ".o_invoice_pay_change": { "t-on-click": this.closeCheckout },
+    };
+
+    setup() {
+        this.basePath = this.el.closest(".o_invoice_pay_list").dataset.basePath;
+        this.groupKey = this.el.dataset.group;
+        this.currencyId = Number(this.el.dataset.currencyId);
+        this.decimalPlaces = Number(this.el.dataset.decimalPlaces);
+        this.rows = [...this.el.querySelectorAll(".o_invoice_pay_row")].map((rowEl) => ({
+            el: rowEl,
+            invoiceId: Number(rowEl.dataset.invoiceId),
+            dueUnits: decimalToUnits(rowEl.dataset.amountDue, this.decimalPlaces),
+            blocked: Boolean(rowEl.dataset.blocked),
+            checkbox: rowEl.querySelector(".o_invoice_pay_select"),
+            input: rowEl.querySelector(".o_invoice_pay_amount"),
+            units: null,
+            error: null,
+        }));
+        this.error = "";
+        this.checkoutEl = this.el.querySelector(".o_invoice_pay_checkout");
+    }
+
+    // #=== STATE ===#
+
+    get payableRows() {
+        return this.rows.filter((row) => !row.blocked);
+    }
+
+    get selectedRows() {
+        return this.payableRows.filter((row) => row.checkbox.checked && row.units);
+    }
+
+    get totalUnits() {
+        return this.selectedRows.reduce((total, row) => total + row.units, 0);
+    }
+
+    get allSelected() {
+        return this.payableRows.length > 0 && this.payableRows.every((row) => row.checkbox.checked);
+    }
+
+    get canPay() {
+        return this.totalUnits > 0 && this.rows.every((row) => !row.error);
+    }
+
+    formatUnits(units) {
+        return formatCurrency(units / 10 ** this.decimalPlaces, this.currencyId, {
+            digits: [69, this.decimalPlaces],
+        });
+    }
+
+    getRow(el) {
+        return this.rows.find((row) => row.el === el.closest(".o_invoice_pay_row"));
+    }
+
+    setRowAmount(row, units) {
+        row.units = units;
+        row.error = null;
+        row.checkbox.checked = Boolean(units);
+        row.input.value = units ? unitsToInputText(units, this.decimalPlaces) : "";
+        row.input.classList.remove("is-invalid");
+    }
+
+    refreshError() {
+        const rowWithError = this.rows.find((row) => row.error);
+        this.error = rowWithError ? AMOUNT_ERRORS[rowWithError.error]() : "";
+        const selectAll = this.el.querySelector(".o_invoice_pay_select_all");
+        if (selectAll) {
+            selectAll.checked = this.allSelected;
+        }
+    }
+
+    // #=== EVENT HANDLERS ===#
+
+    onSelectChange(ev) {
+        const row = this.getRow(ev.currentTarget);
+        this.setRowAmount(row, ev.currentTarget.checked ? row.dueUnits : null);
+        this.refreshError();
+        this.closeCheckout();
+    }
+
+    onAmountInput(ev) {
+        const row = this.getRow(ev.currentTarget);
+        const { units, error } = parseAmountInput(ev.currentTarget.value, this.decimalPlaces);
+        row.units = units;
+        row.error = error || (units > row.dueUnits ? "exceeds_due" : null);
+        row.checkbox.checked = Boolean(units) && !row.error;
+        ev.currentTarget.classList.toggle("is-invalid", Boolean(row.error));
+        this.refreshError();
+        this.closeCheckout();
+    }
+
+    onAmountChange(ev) {
+        // Show the amount as the customer's language writes it once they are done.
+        const row = this.getRow(ev.currentTarget);
+        if (row.units && !row.error) {
+            ev.currentTarget.value = unitsToInputText(row.units, this.decimalPlaces);
+        }
+    }
+
+    onSelectAllChange(ev) {
+        for (const row of this.payableRows) {
+            this.setRowAmount(row, ev.currentTarget.checked ? row.dueUnits : null);
+        }
+        this.refreshError();
+        this.closeCheckout();
+    }
+
+    async onSpreadClick(ev) {
+        ev.preventDefault();
+        const input = this.el.querySelector(".o_invoice_pay_spread_amount");
+        const { units, error } = parseAmountInput(input.value, this.decimalPlaces);
+        if (error || !units) {
+            this.error = AMOUNT_ERRORS[error || "not_positive"]();
+            return;
+        }
+        try {
+            const result = await this.waitFor(
+                rpc(`${this.basePath}/spread`, {
+                    amount: unitsToDecimalString(units, this.decimalPlaces),
+                    group: this.groupKey,
+                })
+            );
+            const unitsById = new Map(
+                result.allocations.map((line) => [
+                    line.invoice_id,
+                    decimalToUnits(line.amount, this.decimalPlaces),
+                ])
+            );
+            for (const row of this.payableRows) {
+                this.setRowAmount(row, unitsById.get(row.invoiceId) || null);
+            }
+            this.refreshError();
+            this.closeCheckout();
+        } catch (error) {
+            this.showServerError(error);
+        }
+    }
+
+    async onPayClick() {
+        const allocations = this.selectedRows.map((row) => ({
+            invoice_id: row.invoiceId,
+            amount: unitsToDecimalString(row.units, this.decimalPlaces),
+        }));
+        try {
+            const result = await this.waitFor(
+                rpc(`${this.basePath}/payment-form`, { allocations })
+            );
+            this.openCheckout(result.html, allocations);
+        } catch (error) {
+            this.showServerError(error);
+        }
+    }
+
+    // #=== CHECKOUT ===#
+
+    openCheckout(html, allocations) {
+        this.closeCheckout();
+        const content = document.createElement("div");
+        content.innerHTML = html;
+        const checkout = content.firstElementChild;
+        this.checkoutEl.dataset.allocations = JSON.stringify(allocations);
+        this.checkoutEl.classList.remove("d-none");
+        this.insert(checkout, this.checkoutEl);
+        this.checkoutEl.scrollIntoView({ behavior: "smooth", block: "start" });
+        this.checkoutEl.querySelector("input[name='o_payment_radio']")?.focus();
+    }
+
+    closeCheckout() {
+        if (!this.checkoutEl || this.checkoutEl.classList.contains("d-none")) {
+            return;
+        }
+        for (const child of [...this.checkoutEl.children]) {
+            this.services["public.interactions"].stopInteractions(child);
+            child.remove();
+        }
+        delete this.checkoutEl.dataset.allocations;
+        this.checkoutEl.classList.add("d-none");
+    }
+
+    showServerError(error) {
+        if (error instanceof RPCError) {
+            this.error = error.data.message;
+        } else {
+            throw error;
+        }
+    }
+}
+
+/**
+ * The dialog shown when the customer comes back from paying.
+ */
+export class InvoicePayResult extends Interaction {
+    static selector = ".o_invoice_pay_result";
+
+    start() {
+        const modal = new window.Modal(this.el);
+        modal.show();
+        this.registerCleanup(() => modal.dispose());
+    }
+}
+
+registry.category("public.interactions").add("invoice_public_pay.group", InvoicePayGroup);
+registry.category("public.interactions").add("invoice_public_pay.result", InvoicePayResult);
