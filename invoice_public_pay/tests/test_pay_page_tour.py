@@ -1,0 +1,23 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import InvoicePayPaymentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
+    """A customer on a phone pays two invoices, one in part, with the demo provider."""
+
+    browser_size = "375x812"
+    touch_enabled = True
+
+    def test_pay_two_invoices_on_a_phone(self):
+        self.start_tour(f"{self.base_path}/invoices", "invoice_public_pay_pay_invoices")
+        transaction = self.env["payment.transaction"].sudo().search(
+            [("invoice_pay_link_id.partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(len(transaction), 1)
+        self.assertEqual(transaction.state, "done")
+        self.assertEqual(transaction.amount, 500.25)
+        self.assertAlmostEqual(self.invoice_old.amount_residual, 0.0)
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 150.25)
+        self.assertAlmostEqual(self.invoice_new.amount_residual, 1000.0)
