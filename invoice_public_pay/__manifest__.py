@@ -8,7 +8,7 @@
     "author": "invoice_public_pay developers",
     "website": "https://github.com/invoice-public-pay/invoice_public_pay",
     "depends": ["account_payment", "portal"],
-    "external_dependencies": {"python": ["qrcode"]},
+    "external_dependencies": {"python": ["qrcode", "num2words"]},
     "data": [
         "security/invoice_public_pay_security.xml",
         "security/ir.model.access.csv",
@@ -18,7 +18,11 @@
         "views/invoice_pay_templates.xml",
         "views/invoice_pay_note_templates.xml",
         "views/payment_transaction_views.xml",
+        "views/invoice_pay_fee_rule_views.xml",
         "report/invoice_pay_receipt_report.xml",
+        "report/report_invoice_templates.xml",
+        "data/mail_templates_pay_button.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/invoice_public_pay_demo.xml",

@@ -137,10 +137,14 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # ------------------------------------------------------------
 
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", type="jsonrpc", auth="public", methods=["POST"])
-    def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, **kwargs):
+    def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
+                          **kwargs):
         """Price the customer's choice: invoice amounts, fee and total, from the database."""
         link = self._get_link_or_raise(token)
         payment_method, provider = self._read_payment_option(payment_method_id, provider_id)
+        if token_id:
+            payment_token = self._read_payment_token(link, token_id)
+            payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
         checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
         return checkout.to_json()
 
@@ -181,38 +185,38 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return {**checkout.to_json(), "html": html}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/transaction", type="jsonrpc", auth="public", methods=["POST"])
-    def invoice_pay_transaction(self, token, allocations=None, **kwargs):
+    def invoice_pay_transaction(self, token, allocations=None, fee_signature=None, **kwargs):
         """Create the payment transaction of the chosen invoices and amounts.
 
         Everything is recomputed here: the ``amount`` the browser sends is ignored,
         the provider and method must be among those offered, saved cards are only
-        for users of the customer.
+        for users of the customer, and a fee the customer was not shown is refused.
         """
         link = self._get_link_or_raise(token)
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
             raise ValidationError(_("This page only takes payments."))
+        flow = kwargs.get("flow")
+        if flow not in ("redirect", "direct", "token"):
+            raise ValidationError(_("The payment request could not be read. Please reload the page and try again."))
+        payment_token = self._read_payment_token(link, kwargs.get("token_id")) if flow == "token" else None
         payment_method, provider = self._read_payment_option(kwargs.get("payment_method_id"), kwargs.get("provider_id"))
+        if payment_token:
+            payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
         checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
         providers_sudo, methods_sudo, tokens_sudo, _report = self._compatible_payment_options(link, checkout)
-        flow = kwargs.get("flow")
-        token_id = self._cast_as_int(kwargs.get("token_id"))
         if not provider or provider not in providers_sudo:
             raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
-        if flow == "token":
-            if not token_id or token_id not in tokens_sudo.ids:
-                raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
-        elif flow in ("redirect", "direct"):
-            if not payment_method or payment_method not in methods_sudo:
-                raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
-            token_id = None
-        else:
-            raise ValidationError(_("The payment request could not be read. Please reload the page and try again."))
+        if flow == "token" and (not payment_token or payment_token not in tokens_sudo):
+            raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
+        if flow != "token" and (not payment_method or payment_method not in methods_sudo):
+            raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
+        link._check_fee_unchanged(checkout, fee_signature)
         is_customer_user = self._visitor_is_customer_user(link)
         tx_sudo = self._create_transaction(
             provider_id=provider.id,
-            payment_method_id=payment_method.id if payment_method else None,
-            token_id=token_id,
+            payment_method_id=payment_method.id,
+            token_id=payment_token.id if payment_token else None,
             amount=float(checkout.amount_total),
             currency_id=checkout.currency.id,
             partner_id=self._payment_partner(link).id,
@@ -224,6 +228,14 @@ class InvoicePayController(payment_portal.PaymentPortal):
         )
         tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"
         return tx_sudo._get_processing_values()
+
+    def _read_payment_token(self, link, token_id):
+        """The saved payment method the visitor chose, only for users of the customer."""
+        token_id = self._cast_as_int(token_id)
+        payment_token = request.env["payment.token"].sudo().browse(token_id).exists() if token_id else None
+        if not payment_token or not self._visitor_is_customer_user(link):
+            raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
+        return payment_token
 
     @staticmethod
     def _read_payment_option(payment_method_id, provider_id):

@@ -3,6 +3,8 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.fields import Command
 from odoo.exceptions import ValidationError
+from odoo.tools import consteq
+from odoo.tools.misc import hmac
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
 from ..pay_core.money import to_decimal
@@ -26,6 +28,7 @@ class InvoicePayCheckout:
         self.amount_invoices = sum((amount for _invoice, amount in lines), Decimal(0))
         self.fee = fee
         self.fee_rule = fee_rule
+        self.payment_method = None
         self.amount_total = self.amount_invoices + fee
 
     def to_json(self):
@@ -48,6 +51,10 @@ class InvoicePayCheckout:
                 "amount_total": currency.format(float(self.amount_total)),
             },
             "fee_label": self.fee_rule.name if self.fee_rule else "",
+            "fee_disclosure": (
+                self.fee_rule._disclosure(self.payment_method, currency) if self.fee_rule and self.payment_method else ""
+            ),
+            "fee_signature": self.link._fee_signature(self),
             "lines": [
                 {"invoice_id": invoice.id, "name": invoice.name, "amount": float(amount),
                  "formatted": currency.format(float(amount))}
@@ -181,10 +188,30 @@ class InvoicePayLink(models.Model):
         return 2
 
     def _price_checkout(self, lines, payment_method=None, provider=None):
-        """Add the fee to the chosen invoice amounts; hook for convenience fees."""
-        currency = lines[0][0].currency_id
-        fee = to_decimal(0, currency.decimal_places)
-        return InvoicePayCheckout(self, lines, fee)
+        """Add the convenience fee of the payment method, if any, to the chosen amounts."""
+        invoice = lines[0][0]
+        amount = sum((amount for _invoice, amount in lines), Decimal(0))
+        rule = self.env["invoice.pay.fee.rule"]._find_rule(invoice.company_id, provider, payment_method)
+        fee = rule._compute_fee(amount, invoice.currency_id)
+        checkout = InvoicePayCheckout(self, lines, fee, rule or None)
+        checkout.payment_method = payment_method
+        return checkout
+
+    def _fee_signature(self, checkout):
+        """Seal of the fee shown to the customer, checked again when the transaction is made."""
+        message = f"{self.token}|{checkout.currency.id}|{checkout.amount_invoices}|{checkout.fee}"
+        return hmac(self.env(su=True), "invoice_public_pay.fee", message)
+
+    def _check_fee_unchanged(self, checkout, fee_signature):
+        """Refuse to charge a fee the customer was not shown (the rule changed since the quote)."""
+        if checkout.fee and not (
+            isinstance(fee_signature, str) and consteq(fee_signature, self._fee_signature(checkout))
+        ):
+            raise ValidationError(_(
+                "The fee changed, please review: the fee is now %(fee)s and the total %(total)s.",
+                fee=checkout.currency.format(float(checkout.fee)),
+                total=checkout.currency.format(float(checkout.amount_total)),
+            ))
 
     def _allocation_error_message(self, error, invoices_by_id, currency=None):
         """Turn a core allocation error into a message the customer understands."""
@@ -308,8 +335,8 @@ class InvoicePayLink(models.Model):
         return transaction if transaction and transaction.state == "done" else None
 
     def _get_receipt_report(self, transaction):
-        """The receipt layout to print ``transaction`` with."""
-        return "invoice_public_pay.action_report_invoice_pay_receipt"
+        """The receipt layout to print ``transaction`` with: the company's setting."""
+        return transaction._invoice_pay_get_receipt_report()
 
     def _get_payment_result(self, transaction_id):
         """What the page tells the customer coming back from paying (``?tx=``), if anything."""
@@ -335,6 +362,7 @@ class InvoicePayLink(models.Model):
             "invoice_ids": [Command.set(checkout.invoices.ids)],
             "invoice_pay_link_id": self.id,
             "invoice_pay_fee": float(checkout.fee),
+            "invoice_pay_fee_rule_id": checkout.fee_rule.id if checkout.fee_rule else False,
             "invoice_pay_allocation_ids": [
                 Command.create({"sequence": sequence, "invoice_id": invoice.id, "amount": float(amount)})
                 for sequence, (invoice, amount) in enumerate(checkout.lines)

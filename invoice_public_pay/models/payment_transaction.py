@@ -5,6 +5,7 @@ from odoo import _, fields, models
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount
 
+from ..pay_core.fees import fee_refund_share
 from ..pay_core.money import to_decimal
 
 _logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ class PaymentTransaction(models.Model):
     invoice_pay_fee = fields.Monetary(
         string="Convenience Fee", currency_field="currency_id", readonly=True, copy=False,
     )
+    invoice_pay_fee_rule_id = fields.Many2one(
+        "invoice.pay.fee.rule", string="Fee Rule", readonly=True, copy=False, ondelete="restrict",
+    )
     invoice_pay_unapplied_amount = fields.Monetary(
         string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
         help="Part of the payment that could not be applied to the chosen invoices (paid in the "
@@ -41,14 +45,16 @@ class PaymentTransaction(models.Model):
     # ------------------------------------------------------------
 
     def _create_payment(self, **extra_create_values):
-        """Override of `account_payment` for public-page payments.
+        """Override of `account_payment` for public-page payments and their refunds.
 
         Odoo reconciles a transaction's invoices in its own order; the customer chose
         an amount per invoice, so the journal entry gets one receivable line per
-        invoice, each reconciled with its own invoice.
+        invoice, each reconciled with its own invoice, and the fee its own income line.
         """
         self.ensure_one()
-        if not self.invoice_pay_allocation_ids or self.operation in ("refund", "validation") or self.amount <= 0:
+        if self.operation == "refund" and self.source_transaction_id.invoice_pay_fee:
+            return self._invoice_pay_create_refund_payment(**extra_create_values)
+        if not self.invoice_pay_allocation_ids or self.operation == "validation" or self.amount <= 0:
             return super()._create_payment(**extra_create_values)
         return self._invoice_pay_create_payment(**extra_create_values)
 
@@ -83,7 +89,7 @@ class PaymentTransaction(models.Model):
         payment_method_line = self.provider_id.journal_id.inbound_payment_method_line_ids.filtered(
             lambda line: line.payment_provider_id == self.provider_id
         )
-        payment = self.env["account.payment"].create({
+        payment = self._invoice_pay_payment_model(parts).create({
             "amount": float(total),
             "payment_type": "inbound",
             "currency_id": currency.id,
@@ -99,7 +105,7 @@ class PaymentTransaction(models.Model):
             "write_off_line_vals": [self._invoice_pay_write_off_vals(part, partner) for part in parts],
             "invoice_ids": [Command.set(allocations.invoice_id.ids)],
             **extra_create_values,
-        })
+        }).with_env(self.env)
         payment.action_post()
         self.payment_id = payment
         self._invoice_pay_reconcile(payment, parts, counterpart, term_lines)
@@ -144,8 +150,72 @@ class PaymentTransaction(models.Model):
         return applied
 
     def _invoice_pay_fee_line_parts(self):
-        """Journal item parts of the convenience fee; hook, none by default."""
-        return []
+        """Journal item parts of the convenience fee: income, and taxes if the rule has any."""
+        if not self.invoice_pay_fee:
+            return []
+        rule = self.invoice_pay_fee_rule_id.with_company(self.company_id)
+        fee = to_decimal(self.invoice_pay_fee, self.currency_id.decimal_places)
+        return rule._journal_item_parts(fee, self.currency_id)
+
+    def _invoice_pay_create_refund_payment(self, **extra_create_values):
+        """Refund of a public-page payment: reverse the fee income in proportion.
+
+        Odoo's refund is an outbound payment against the receivable only; here the
+        share of the fee that is refunded (all of it on a full refund) comes back
+        out of the fee income, and only the rest out of the customer's receivable.
+        """
+        source = self.source_transaction_id
+        currency = self.currency_id
+        decimal_places = currency.decimal_places
+        refund_amount = to_decimal(-self.amount, decimal_places)
+        already_reversed = -sum((source.child_transaction_ids - self).filtered(
+            lambda child: child.operation == "refund" and child.payment_id
+        ).mapped("invoice_pay_fee"))
+        remaining_fee = to_decimal(source.invoice_pay_fee - already_reversed, decimal_places)
+        refunded_before = -sum((source.child_transaction_ids - self).filtered(
+            lambda child: child.operation == "refund" and child.payment_id
+        ).mapped("amount"))
+        if refunded_before + float(refund_amount) >= source.amount - currency.rounding / 2:
+            fee_share = remaining_fee  # the last refund takes back the whole fee
+        else:
+            fee_share = min(
+                fee_refund_share(
+                    to_decimal(source.invoice_pay_fee, decimal_places), to_decimal(source.amount, decimal_places),
+                    refund_amount, decimal_places,
+                ),
+                remaining_fee,
+            )
+        self.invoice_pay_fee = -float(fee_share)
+        parts = source.invoice_pay_fee_rule_id.with_company(source.company_id)._journal_item_parts(
+            fee_share, currency, sign=-1
+        )
+        company = self.provider_id.company_id
+        date = fields.Date.context_today(self)
+        write_offs = []
+        for part in parts:
+            balance = currency._convert(float(part["amount"]), company.currency_id, company, date)
+            write_offs.append({
+                "name": part["name"],
+                "account_id": part["account"].id,
+                "partner_id": self.partner_id.commercial_partner_id.id,
+                "currency_id": currency.id,
+                "amount_currency": -float(part["amount"]),
+                "balance": -balance,
+                **part.get("extra_vals", {}),
+            })
+        transaction = self.with_env(self._invoice_pay_payment_model(parts).env)
+        return super(PaymentTransaction, transaction)._create_payment(write_off_line_vals=write_offs, **extra_create_values)
+
+    def _invoice_pay_payment_model(self, parts):
+        """``account.payment``, told to keep our fee tax lines as they are when there are some.
+
+        Odoo recomputes tax lines from taxed base lines; the fee's tax lines are
+        computed here (the fee is tax included) and must not be recomputed.
+        """
+        Payment = self.env["account.payment"]
+        if any("tax_repartition_line_id" in part.get("extra_vals", {}) for part in parts):
+            Payment = Payment.with_context(skip_invoice_sync=True)
+        return Payment
 
     def _invoice_pay_set_balances(self, parts, total, company):
         """Give each part its balance in company currency, summing exactly to the total's.
@@ -236,7 +306,10 @@ class PaymentTransaction(models.Model):
         partner = self.partner_id.commercial_partner_id
         template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
         if template and (self.partner_id.email or partner.email):
-            template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+            template.sudo().send_mail(
+                self.id, email_layout_xmlid="mail.mail_notification_light",
+                email_values=self._invoice_pay_receipt_email_values(),
+            )
         salespeople = (partner.user_id | self.invoice_pay_allocation_ids.invoice_id.invoice_user_id).partner_id
         body = self.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_payment_note", {"tx": self})
         partner.sudo().message_post(
@@ -247,8 +320,11 @@ class PaymentTransaction(models.Model):
         )
 
     def _invoice_pay_fee_label(self):
-        """Label of the convenience fee line on receipts and messages."""
+        """Label of the convenience fee line on receipts and messages, in the customer's language."""
         self.ensure_one()
+        rule = self.invoice_pay_fee_rule_id or self.source_transaction_id.invoice_pay_fee_rule_id
+        if rule:
+            return rule.with_context(lang=self.partner_id.lang or self.env.lang).name
         return _("Convenience fee")
 
     def _get_report_base_filename(self):

@@ -7,3 +7,4 @@ from . import test_pay_page_quote
 from . import test_pay_page_payment
 from . import test_pay_page_views
 from . import test_pay_page_tour
+from . import test_fees

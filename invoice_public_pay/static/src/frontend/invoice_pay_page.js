@@ -206,6 +206,7 @@ export class InvoicePayGroup extends Interaction {
         content.innerHTML = html;
         const checkout = content.firstElementChild;
         this.checkoutEl.dataset.allocations = JSON.stringify(allocations);
+        this.checkoutEl.dataset.basePath = this.basePath;
         this.checkoutEl.classList.remove("d-none");
         this.insert(checkout, this.checkoutEl);
         this.checkoutEl.scrollIntoView({ behavior: "smooth", block: "start" });
@@ -221,6 +222,7 @@ export class InvoicePayGroup extends Interaction {
             child.remove();
         }
         delete this.checkoutEl.dataset.allocations;
+        delete this.checkoutEl.dataset.feeSignature;
         this.checkoutEl.classList.add("d-none");
     }
 

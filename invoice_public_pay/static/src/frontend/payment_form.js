@@ -1,20 +1,86 @@
+import { rpc } from "@web/core/network/rpc";
 import { patch } from "@web/core/utils/patch";
 
 import { PaymentForm } from "@payment/interactions/payment_form";
 
+/**
+ * On the public invoice pay page, Odoo's payment form pays the invoices and
+ * amounts chosen above it: the convenience fee of the selected payment method
+ * is priced by the server before the provider's inline form is prepared, so
+ * that the provider is given the real total.
+ */
 patch(PaymentForm.prototype, {
     /**
-     * Send the invoices and amounts chosen on the public pay page with the
-     * transaction request; the server prices them itself.
+     * @override method from @payment/interactions/payment_form
+     */
+    async _expandInlineForm(radio) {
+        const checkout = this._getInvoicePayCheckout();
+        if (checkout) {
+            await this.waitFor(this._invoicePayRequote(checkout, radio));
+        }
+        return super._expandInlineForm(...arguments);
+    },
+
+    /**
+     * Show the new figures when the server refused the payment (e.g. the fee changed).
      *
+     * @override method from @payment/interactions/payment_form
+     */
+    async _initiatePaymentFlow() {
+        try {
+            return await super._initiatePaymentFlow(...arguments);
+        } catch (error) {
+            const checkout = this._getInvoicePayCheckout();
+            const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
+            if (checkout && radio) {
+                await this._invoicePayRequote(checkout, radio).catch(() => {});
+            }
+            throw error;
+        }
+    },
+
+    /**
      * @override method from @payment/interactions/payment_form
      */
     _prepareTransactionRouteParams() {
         const params = super._prepareTransactionRouteParams(...arguments);
-        const checkout = this.el.closest(".o_invoice_pay_checkout");
-        if (checkout?.dataset.allocations) {
+        const checkout = this._getInvoicePayCheckout();
+        if (checkout) {
             params.allocations = JSON.parse(checkout.dataset.allocations);
+            params.fee_signature = checkout.dataset.feeSignature || null;
         }
         return params;
+    },
+
+    _getInvoicePayCheckout() {
+        const checkout = this.el.closest(".o_invoice_pay_checkout");
+        return checkout?.dataset.allocations ? checkout : null;
+    },
+
+    /**
+     * Ask the server for the fee and total with the selected payment option, and show them.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     */
+    async _invoicePayRequote(checkout, radio) {
+        const params = { allocations: JSON.parse(checkout.dataset.allocations) };
+        if (this._getPaymentOptionType(radio) === "token") {
+            params.token_id = this._getPaymentOptionId(radio);
+        } else {
+            params.payment_method_id = this._getPaymentOptionId(radio);
+            params.provider_id = this._getProviderId(radio);
+        }
+        const quote = await rpc(`${checkout.dataset.basePath}/quote`, params);
+        this.paymentContext.amount = quote.amount_total;
+        checkout.dataset.feeSignature = quote.fee_signature;
+        const feeLine = checkout.querySelector(".o_invoice_pay_fee_line");
+        feeLine.classList.toggle("d-none", !quote.fee);
+        feeLine.querySelector(".o_invoice_pay_fee_label").textContent = quote.fee_label;
+        feeLine.querySelector(".o_invoice_pay_fee_amount").textContent = quote.formatted.fee;
+        const disclosure = checkout.querySelector(".o_invoice_pay_fee_disclosure");
+        disclosure.textContent = quote.fee_disclosure;
+        disclosure.classList.toggle("d-none", !quote.fee_disclosure);
+        checkout.querySelector(".o_invoice_pay_checkout_total").textContent = quote.formatted.amount_total;
     },
 });

@@ -1,0 +1,206 @@
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..pay_core.fees import FeeRule, compute_convenience_fee
+from ..pay_core.money import to_decimal
+
+FEE_ACCOUNT_NAME = "Convenience fees"
+
+
+class InvoicePayFeeRule(models.Model):
+    """A convenience fee charged on public-page payments made with some payment methods."""
+
+    _name = "invoice.pay.fee.rule"
+    _description = "Invoice Pay Convenience Fee Rule"
+    _order = "company_id, sequence, id"
+
+    name = fields.Char(
+        string="Label", required=True, translate=True,
+        default=lambda self: self.env._("Card convenience fee"),
+        help="What the customer sees on the pay page, the receipt and the confirmation email.",
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    payment_method_ids = fields.Many2many(
+        "payment.method", string="Payment Methods", required=True,
+        domain="[('is_primary', '=', True)]",
+        help="The fee applies when the customer pays with one of these methods (card brands count as their method).",
+    )
+    provider_ids = fields.Many2many(
+        "payment.provider", string="Providers", domain="[('company_id', '=', company_id)]",
+        help="Leave empty to apply the fee with every provider. A rule naming providers takes "
+        "precedence over a rule for all providers.",
+    )
+    percentage = fields.Float(digits=(16, 4), help="3.0 means 3 % of the amount paid.")
+    fixed_amount = fields.Monetary(currency_field="currency_id", help="Added to the percentage, in company currency.")
+    min_fee = fields.Monetary(string="Minimum Fee", currency_field="currency_id")
+    max_fee = fields.Monetary(string="Maximum Fee", currency_field="currency_id", help="0 means no maximum.")
+    account_id = fields.Many2one(
+        "account.account", string="Income Account", check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Where the fee is booked. Left empty, a 'Convenience fees' income account is created.",
+    )
+    tax_ids = fields.Many2many(
+        "account.tax", string="Taxes", check_company=True, domain="[('type_tax_use', '=', 'sale')]",
+        help="Taxes included in the fee the customer pays.",
+    )
+
+    _percentage_range = models.Constraint(
+        "CHECK(percentage >= 0 AND percentage < 100)", "The percentage must be between 0 and 100.",
+    )
+    _amounts_positive = models.Constraint(
+        "CHECK(fixed_amount >= 0 AND min_fee >= 0 AND max_fee >= 0)", "Fee amounts cannot be negative.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules.filtered(lambda rule: not rule.account_id)._set_default_fee_account()
+        return rules
+
+    def _set_default_fee_account(self):
+        for company, rules in self.grouped("company_id").items():
+            rules.account_id = self._get_or_create_fee_account(company)
+
+    @api.model
+    def _get_or_create_fee_account(self, company):
+        """The company's 'Convenience fees' income account, created the first time."""
+        Account = self.env["account.account"].sudo().with_company(company)
+        account = Account.search([
+            *Account._check_company_domain(company),
+            ("name", "=", FEE_ACCOUNT_NAME),
+            ("account_type", "=", "income_other"),
+        ], limit=1)
+        if account:
+            return account
+        income = company.income_account_id or Account.search([
+            *Account._check_company_domain(company), ("account_type", "=", "income"),
+        ], limit=1)
+        return Account.create({
+            "name": FEE_ACCOUNT_NAME,
+            "code": Account._search_new_account_code(income.code or "7000"),
+            "account_type": "income_other",
+            "company_ids": [fields.Command.set(company.ids)],
+        })
+
+    @api.constrains("active", "company_id", "payment_method_ids", "provider_ids")
+    def _check_no_overlap(self):
+        """Two active rules of the same level may not both match a provider and method."""
+        for rule in self.filtered("active"):
+            others = self.search([
+                ("id", "!=", rule.id),
+                ("company_id", "=", rule.company_id.id),
+                ("payment_method_ids", "in", rule.payment_method_ids.ids),
+            ])
+            for other in others:
+                same_level = bool(other.provider_ids) == bool(rule.provider_ids)
+                shared_providers = not rule.provider_ids or (other.provider_ids & rule.provider_ids)
+                if same_level and shared_providers:
+                    raise ValidationError(_(
+                        "The fee rules “%(rule)s” and “%(other)s” both apply to %(methods)s%(providers)s. "
+                        "Keep only one of them active, or name different providers.",
+                        rule=rule.name, other=other.name,
+                        methods=", ".join((other.payment_method_ids & rule.payment_method_ids).mapped("name")),
+                        providers=(" " + _("with %s", ", ".join((other.provider_ids & rule.provider_ids).mapped("name"))))
+                        if rule.provider_ids else "",
+                    ))
+
+    # ------------------------------------------------------------
+    # Matching and computing
+    # ------------------------------------------------------------
+
+    @api.model
+    def _find_rule(self, company, provider, payment_method):
+        """The rule for a payment in ``company`` with ``provider`` and ``payment_method``, if any.
+
+        Card brands (Visa...) match through their primary method (Card). A rule
+        naming the provider wins over a rule for all providers.
+        """
+        if not payment_method:
+            return self.browse()
+        method = payment_method.primary_payment_method_id or payment_method
+        rules = self.sudo().search([("company_id", "=", company.id), ("payment_method_ids", "in", method.ids)])
+        specific = rules.filtered(lambda rule: provider and provider in rule.provider_ids)
+        return specific[:1] or rules.filtered(lambda rule: not rule.provider_ids)[:1]
+
+    def _to_core_rule(self, currency, date=None):
+        """This rule with its fixed parts converted into the payment currency."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+
+        def convert(amount):
+            if not amount:
+                return Decimal(0)
+            converted = self.currency_id._convert(amount, currency, self.company_id, date, round=False)
+            return Decimal(repr(converted))
+
+        return FeeRule(
+            percentage=Decimal(repr(self.percentage)),
+            fixed_amount=convert(self.fixed_amount),
+            min_fee=convert(self.min_fee),
+            max_fee=convert(self.max_fee),
+        )
+
+    def _compute_fee(self, amount, currency, date=None):
+        """Fee on ``amount`` (Decimal, in ``currency``), rounded once to the currency."""
+        if not self:
+            return to_decimal(0, currency.decimal_places)
+        return compute_convenience_fee(amount, self._to_core_rule(currency, date), currency.decimal_places)
+
+    def _disclosure(self, payment_method, currency):
+        """One sentence telling the customer about the fee before they pay."""
+        self.ensure_one()
+        method = (payment_method.primary_payment_method_id or payment_method).name
+        parts = []
+        if self.percentage:
+            parts.append(f"{self.percentage:g} %")
+        if self.fixed_amount:
+            parts.append(self.currency_id.format(self.fixed_amount))
+        amount = " + ".join(parts) or currency.format(0.0)
+        sentence = _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
+        limits = []
+        if self.min_fee:
+            limits.append(_("minimum %s", self.currency_id.format(self.min_fee)))
+        if self.max_fee:
+            limits.append(_("maximum %s", self.currency_id.format(self.max_fee)))
+        if limits:
+            sentence = f"{sentence} ({', '.join(limits)})"
+        return sentence
+
+    def _journal_item_parts(self, fee, currency, sign=1):
+        """Parts of the fee for a journal entry: income (and tax) amounts, in ``currency``.
+
+        ``fee`` is what the customer paid, taxes included. ``sign`` -1 reverses it (refunds).
+        """
+        self.ensure_one()
+        if not fee:
+            return []
+        base = fee
+        tax_parts = []
+        if self.tax_ids:
+            result = self.tax_ids.with_context(force_price_include=True).compute_all(float(fee), currency=currency)
+            for tax in result["taxes"]:
+                tax_amount = to_decimal(tax["amount"], currency.decimal_places)
+                if not tax_amount:
+                    continue
+                tax_parts.append({
+                    "amount": sign * tax_amount,
+                    "account": self.env["account.account"].browse(tax["account_id"]) if tax["account_id"] else self.account_id,
+                    "name": tax["name"],
+                    "extra_vals": {
+                        "tax_repartition_line_id": tax["tax_repartition_line_id"],
+                        "tax_tag_ids": [fields.Command.set(tax["tag_ids"])],
+                    },
+                })
+            base = fee - sum((to_decimal(tax["amount"], currency.decimal_places) for tax in result["taxes"]), Decimal(0))
+        base_part = {
+            "amount": sign * base,
+            "account": self.account_id or self._get_or_create_fee_account(self.company_id),
+            "name": self.name,
+            "extra_vals": {"tax_tag_ids": [fields.Command.set(result["base_tags"])]} if self.tax_ids else {},
+        }
+        return [base_part, *tax_parts]
