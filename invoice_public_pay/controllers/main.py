@@ -1,4 +1,6 @@
-from werkzeug.exceptions import NotFound
+import functools
+
+from werkzeug.exceptions import NotFound, TooManyRequests, abort
 
 from odoo import _, http
 from odoo.exceptions import ValidationError
@@ -13,6 +15,28 @@ PUBLIC_PAGE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
+
+
+def json_rate_limited(route_method):
+    """Answer HTTP 429 (with a JSON-RPC error) when the client is blocked for guessing links."""
+
+    @functools.wraps(route_method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return route_method(self, *args, **kwargs)
+        except TooManyRequests as error:
+            # abort() with a response bypasses the JSON-RPC error handler, which would answer 200.
+            abort(request.make_json_response({
+                "jsonrpc": "2.0",
+                "id": None,
+                "error": {
+                    "code": 429,
+                    "message": "Too Many Requests",
+                    "data": {"name": "werkzeug.exceptions.TooManyRequests", "message": error.description},
+                },
+            }, status=429))
+
+    return wrapper
 
 
 class InvoicePayController(payment_portal.PaymentPortal):
@@ -37,8 +61,25 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return self._render_public("invoice_public_pay.invoice_pay_invalid_link", {}, status=404)
 
     @staticmethod
-    def _find_link(token):
-        return request.env["invoice.pay.link"]._find_by_token(token)
+    def _client_key():
+        # With --proxy-mode, Odoo has already replaced the address by the forwarded one.
+        return request.httprequest.remote_addr or "unknown"
+
+    def _find_link(self, token):
+        """The enabled link of ``token``; unknown tokens count against the client's address.
+
+        A client that made too many failed lookups gets 429 for every token until
+        its window passes, so that guessing cannot go on; other clients are not
+        affected.
+        """
+        Counter = request.env["invoice.pay.guess.counter"].sudo()
+        client_key = self._client_key()
+        if Counter._is_blocked(client_key):
+            raise TooManyRequests(_("Too many invalid payment links were tried from your network. Please try again later."))
+        link = request.env["invoice.pay.link"]._find_by_token(token)
+        if not link:
+            Counter._record_failure(client_key)
+        return link
 
     def _get_link_or_raise(self, token):
         """For JSON routes: the link, or a clear error the page shows."""
@@ -137,6 +178,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # ------------------------------------------------------------
 
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", type="jsonrpc", auth="public", methods=["POST"])
+    @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
                           **kwargs):
         """Price the customer's choice: invoice amounts, fee and total, from the database."""
@@ -149,12 +191,14 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return checkout.to_json()
 
     @http.route(f"{INVOICE_PAY_ROUTE}/spread", type="jsonrpc", auth="public", methods=["POST"])
+    @json_rate_limited
     def invoice_pay_spread(self, token, amount=None, group=None, **kwargs):
         """Spread one amount over a group's invoices, oldest due date first."""
         link = self._get_link_or_raise(token)
         return {"allocations": link._invoice_pay_spread_amount(amount, str(group or ""))}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", type="jsonrpc", auth="public", methods=["POST"], website=True)
+    @json_rate_limited
     def invoice_pay_payment_form(self, token, allocations=None, **kwargs):
         """Odoo's payment form for the chosen invoices, with the real total."""
         link = self._get_link_or_raise(token)
@@ -185,6 +229,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return {**checkout.to_json(), "html": html}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/transaction", type="jsonrpc", auth="public", methods=["POST"])
+    @json_rate_limited
     def invoice_pay_transaction(self, token, allocations=None, fee_signature=None, **kwargs):
         """Create the payment transaction of the chosen invoices and amounts.
 

@@ -12,3 +12,4 @@ from . import payment_transaction_receipt
 from . import res_company
 from . import res_config_settings
 from . import res_partner_invoice_print
+from . import invoice_pay_guard

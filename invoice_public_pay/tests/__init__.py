@@ -8,3 +8,5 @@ from . import test_pay_page_payment
 from . import test_pay_page_views
 from . import test_pay_page_tour
 from . import test_fees
+from . import test_invoice_printout
+from . import test_receipts

@@ -98,3 +98,37 @@ class TestPublicLanding(InvoicePayCommon, HttpCase):
         before = (self.invoice.amount_residual, self.partly_paid.amount_residual)
         self._get(self.token)
         self.assertEqual((self.invoice.amount_residual, self.partly_paid.amount_residual), before)
+
+
+@tagged("post_install", "-at_install")
+class TestLinkGuessing(InvoicePayCommon, HttpCase):
+    """Guessing tokens is limited per client address; real links keep working for others."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._customer_invoice(100.0)
+        cls.token = cls._token_of(cls.customer._invoice_pay_ensure_url())
+        cls.env["ir.config_parameter"].sudo().set_param("invoice_public_pay.guess_limit", 5)
+
+    def test_guessing_gets_429_after_the_threshold(self):
+        for attempt in range(5):
+            self.assertEqual(self.url_open(f"/invoice-pay/{attempt:043d}").status_code, 404)
+        self.assertEqual(self.url_open(f"/invoice-pay/{'x' * 43}").status_code, 429)
+        # The blocked address cannot use a real token either, through any route.
+        self.assertEqual(self.url_open(f"/invoice-pay/{self.token}").status_code, 429)
+        response = self.opener.post(
+            f"{self.base_url()}/invoice-pay/{self.token}/quote",
+            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"allocations": []}},
+        )
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many invalid payment links", response.json()["error"]["data"]["message"])
+        # Counters live in the database: another client address is not affected.
+        Counter = self.env["invoice.pay.guess.counter"].sudo()
+        self.assertTrue(Counter._is_blocked("127.0.0.1"))
+        self.assertFalse(Counter._is_blocked("192.0.2.10"))
+
+    def test_valid_links_do_not_count(self):
+        for _attempt in range(8):
+            self.assertEqual(self.url_open(f"/invoice-pay/{self.token}").status_code, 200)
+        self.assertFalse(self.env["invoice.pay.guess.counter"].sudo()._is_blocked("127.0.0.1"))
