@@ -1,7 +1,8 @@
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount
 
@@ -10,6 +11,7 @@ from ..pay_core.money import to_decimal
 
 _logger = logging.getLogger(__name__)
 
+ABANDONED_AFTER_DAYS = 2
 STATE_EVENTS = {
     "pending": "payment_pending",
     "done": "payment_made",
@@ -33,6 +35,10 @@ class PaymentTransaction(models.Model):
     )
     invoice_pay_fee_rule_id = fields.Many2one(
         "invoice.pay.fee.rule", string="Fee Rule", readonly=True, copy=False, ondelete="restrict",
+    )
+    invoice_pay_abandoned = fields.Boolean(
+        string="Abandoned", readonly=True, copy=False,
+        help="Cancelled automatically: the customer left the pay page without paying.",
     )
     invoice_pay_unapplied_amount = fields.Monetary(
         string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
@@ -289,7 +295,7 @@ class PaymentTransaction(models.Model):
     def _invoice_pay_after_state_change(self):
         self.ensure_one()
         event = STATE_EVENTS.get(self.state)
-        if not event:
+        if not event or self.invoice_pay_abandoned:
             return
         Activity = self.env["invoice.pay.link.activity"].sudo()
         if Activity.search_count([("transaction_id", "=", self.id), ("event", "=", event)], limit=1):
@@ -318,6 +324,22 @@ class PaymentTransaction(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+
+    @api.autovacuum
+    def _gc_invoice_pay_abandoned_transactions(self):
+        """Cancel page transactions left in draft for two days: the customer never paid.
+
+        Odoo leaves such drafts behind forever; here they are cancelled, not
+        deleted, so that the history stays complete, and they change no invoice.
+        """
+        limit = fields.Datetime.now() - timedelta(days=ABANDONED_AFTER_DAYS)
+        abandoned = self.sudo().search([
+            ("invoice_pay_link_id", "!=", False),
+            ("state", "=", "draft"),
+            ("create_date", "<", limit),
+        ])
+        abandoned.invoice_pay_abandoned = True
+        abandoned._set_canceled(state_message=_("Abandoned on the public pay page."))
 
     def _invoice_pay_fee_label(self):
         """Label of the convenience fee line on receipts and messages, in the customer's language."""

@@ -10,3 +10,4 @@ from . import test_pay_page_tour
 from . import test_fees
 from . import test_invoice_printout
 from . import test_receipts
+from . import test_abuse
