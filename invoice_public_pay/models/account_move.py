@@ -31,7 +31,10 @@ class AccountMove(models.Model):
     # Pay link on printouts and invoice emails
     # ------------------------------------------------------------
 
-    @api.depends("company_id", "commercial_partner_id", "move_type", "state", "amount_residual", "payment_state")
+    @api.depends(
+        "company_id.invoice_pay_show_on_invoice", "commercial_partner_id.invoice_pay_show_on_invoice",
+        "move_type", "state", "amount_residual", "payment_state",
+    )
     def _compute_display_link_qr_code(self):
         # EXTENDS account: where the public pay link is printed, Odoo's own per-invoice
         # "pay online" QR code is not, so the customer has one call to action.

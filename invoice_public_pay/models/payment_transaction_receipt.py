@@ -30,7 +30,8 @@ class PaymentTransaction(models.Model):
     def action_invoice_pay_print_receipt(self):
         """Print the receipt in the layout the public page uses."""
         self.ensure_one()
-        return self._invoice_pay_get_receipt_report().report_action(self)
+        # Receipts have their own layout: no need to choose the company's document layout first.
+        return self._invoice_pay_get_receipt_report().report_action(self, config=False)
 
     def _invoice_pay_receipt_email_values(self):
         """Email values attaching the receipt to the payment confirmation.

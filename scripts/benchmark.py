@@ -1,0 +1,919 @@
+#!/usr/bin/env python3
+"""Benchmark of the public invoice pay page against a real Odoo 19 (see scripts/benchmark.sh).
+
+Runs with Odoo's own interpreter (it imports ``odoo`` to build the data and to
+time the post-processing in process). Steps:
+
+1. a fresh database ``ipp_bench_<timestamp>`` with invoice_public_pay and
+   payment_demo (no demo data), the demo provider enabled;
+2. one customer per N (10, 100, 1,000) with N open, overdue, posted invoices
+   and a portal user; customers whose invoices are paid in the payment runs;
+3. a real Odoo server (``--workers=0``) whose request log gives, for every
+   request, Odoo's own ``query_count query_time remaining_time``
+   (``odoo/netsvc.py`` PerfFilter, logged by ``odoo/service/server.py``
+   ``log_request``); each request carries a unique ``?bench=K`` marker so that
+   its log line is found without guessing;
+4. completing payments: transaction through the page's route, demo payment
+   simulated "done", then post-processing timed twice: through Odoo's
+   ``/payment/status/poll`` route (request log figures) and in this process
+   (``payment.transaction._post_process()`` + commit, with ``odoo.sql_db.sql_counter``
+   and ``time.perf_counter``);
+5. a table with medians, the targets, and whether each is met.
+
+The helpers (database, server, request log, data) are reused by scripts/load.py.
+"""
+
+import argparse
+import contextlib
+import datetime
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import requests
+
+ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo19")
+ODOO_PYTHON = os.environ.get("ODOO_PYTHON", os.path.join(ODOO_PATH, "venv", "bin", "python"))
+REPO_ROOT = os.environ.get("IPP_REPO_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDON = "invoice_public_pay"
+ADDONS_PATH = ",".join([os.path.join(ODOO_PATH, "addons"), os.path.join(ODOO_PATH, "odoo", "addons"), REPO_ROOT])
+MODULES = "invoice_public_pay,payment_demo"
+HOST = "127.0.0.1"  # the only address this script ever talks to
+
+# Targets of the brief, checked at the end.
+MAX_PAGE_QUERIES = 40
+MAX_RATIO_TO_ODOO = 1.5
+MAX_PAYMENT_SECONDS = 3.0
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# "... werkzeug: 127.0.0.1 - - [date] "GET /path?bench=3 HTTP/1.1" 200 - 23 0.012 0.034"
+REQUEST_LINE = re.compile(
+    r' werkzeug: .*?"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" (?P<status>\d{3}) (?P<size>\S+)'
+    r" (?P<queries>\d+|-) (?P<query_time>[0-9.]+|-) (?P<other_time>[0-9.]+|-)\s*$"
+)
+
+
+def say(message):
+    print(f"[benchmark] {message}", flush=True)
+
+
+class BenchError(RuntimeError):
+    """Something the benchmark cannot go on without."""
+
+
+# ----------------------------------------------------------------------------
+# The addon under test: a frozen copy, so that edits made meanwhile in the
+# repository cannot give the installer and the server different code
+# ----------------------------------------------------------------------------
+
+
+def snapshot_addon(ref=None):
+    """Copy the addon (working tree, or git ``ref``) into a temporary addons dir; use it from now on.
+
+    :return: ``(temporary directory, description of the code measured)``
+    """
+    global ADDONS_PATH  # noqa: PLW0603 pylint: disable=global-statement
+    tmp = tempfile.mkdtemp(prefix="ipp_perf_addon_")
+    head = subprocess.run(
+        ["git", "-C", REPO_ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+    ).stdout.strip() or "?"
+    if ref:
+        archive = os.path.join(tmp, "addon.tar")
+        result = subprocess.run(
+            ["git", "-C", REPO_ROOT, "archive", "--format=tar", "-o", archive, ref, ADDON],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise BenchError(f"git archive {ref} {ADDON} failed: {result.stderr.strip()}")
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        os.unlink(archive)
+        sha = subprocess.run(
+            ["git", "-C", REPO_ROOT, "rev-parse", "--short", ref], capture_output=True, text=True, check=False,
+        ).stdout.strip()
+        described = f"{ADDON} at git {ref} ({sha})"
+    else:
+        shutil.copytree(
+            os.path.join(REPO_ROOT, ADDON), os.path.join(tmp, ADDON),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+        dirty = subprocess.run(
+            ["git", "-C", REPO_ROOT, "status", "--porcelain", "--", ADDON], capture_output=True, text=True,
+            check=False,
+        ).stdout.strip()
+        described = f"{ADDON} working tree copied at start (HEAD {head}{', with uncommitted changes' if dirty else ''})"
+    ADDONS_PATH = ",".join([os.path.join(ODOO_PATH, "addons"), os.path.join(ODOO_PATH, "odoo", "addons"), tmp])
+    return tmp, described
+
+
+# ----------------------------------------------------------------------------
+# Database and server processes
+# ----------------------------------------------------------------------------
+
+
+def odoo_cmd(*args):
+    return [ODOO_PYTHON, os.path.join(ODOO_PATH, "odoo-bin"), *args]
+
+
+def port_is_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def database_exists(db):
+    out = subprocess.run(
+        ["psql", "-X", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"],
+        capture_output=True, text=True, check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def install_database(db, log_path):
+    """Create ``db`` with the addon and the demo provider, without demo data."""
+    if database_exists(db):
+        raise BenchError(f"database {db} already exists")
+    started = time.perf_counter()
+    with open(log_path, "a", encoding="utf-8") as log:
+        result = subprocess.run(
+            odoo_cmd(
+                "-d", db, f"--addons-path={ADDONS_PATH}", "-i", MODULES, "--without-demo=True",
+                "--stop-after-init", "--no-http", "--max-cron-threads=0", "--log-level=warn",
+            ),
+            stdout=log, stderr=subprocess.STDOUT, check=False,
+        )
+    if result.returncode != 0:
+        raise BenchError(f"installing {MODULES} into {db} failed (exit {result.returncode}); see {log_path}")
+    return time.perf_counter() - started
+
+
+def drop_database(db, log_path):
+    """Drop ``db`` and its filestore (Odoo's ``db drop``; ``dropdb`` as a fallback)."""
+    close_in_process_connections(db)
+    if not database_exists(db):
+        return True
+    with open(log_path, "a", encoding="utf-8") as log:
+        subprocess.run(odoo_cmd("db", "drop", db), stdout=log, stderr=subprocess.STDOUT, check=False)
+        if database_exists(db):
+            subprocess.run(["dropdb", "--if-exists", db], stdout=log, stderr=subprocess.STDOUT, check=False)
+    return not database_exists(db)
+
+
+class OdooServer:
+    """A real Odoo server on 127.0.0.1, started and stopped by this script (its own process group)."""
+
+    def __init__(self, db, port, logfile, extra_args=(), name="odoo"):
+        self.db = db
+        self.port = port
+        self.logfile = logfile
+        self.extra_args = list(extra_args)
+        self.name = name
+        self.process = None
+        self.base_url = f"http://{HOST}:{port}"
+
+    def start(self, timeout=120):
+        if not port_is_free(self.port):
+            raise BenchError(f"port {self.port} is taken on {HOST}: stop what listens there or choose another")
+        args = odoo_cmd(
+            "-d", self.db, f"--db-filter=^{re.escape(self.db)}$", f"--addons-path={ADDONS_PATH}",
+            f"--http-interface={HOST}", f"--http-port={self.port}", f"--logfile={self.logfile}",
+            *self.extra_args,
+        )
+        # Own session: stopping it never touches another process of the machine.
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"{self.name} server exited with {self.process.returncode}; see {self.logfile}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.base_url}/web/health", timeout=5).status_code == 200:
+                    return self
+            time.sleep(0.5)
+        raise BenchError(f"{self.name} server did not answer on {self.base_url} within {timeout}s")
+
+    def stop(self, timeout=30):
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)  # Odoo stops its workers on SIGTERM
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the group this script created
+            process.wait(10)
+        # Workers left behind in our own process group (none expected).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@dataclass
+class RequestLog:
+    """One request as Odoo's request log line reports it."""
+
+    method: str
+    path: str
+    status: int
+    queries: int | None
+    query_time: float | None
+    other_time: float | None
+
+    @property
+    def server_ms(self):
+        if self.query_time is None or self.other_time is None:
+            return None
+        return (self.query_time + self.other_time) * 1000.0
+
+
+def parse_request_line(line):
+    match = REQUEST_LINE.search(ANSI_ESCAPE.sub("", line))
+    if not match:
+        return None
+
+    def number(value, kind):
+        return None if value == "-" else kind(value)
+
+    return RequestLog(
+        method=match["method"], path=match["path"], status=int(match["status"]),
+        queries=number(match["queries"], int), query_time=number(match["query_time"], float),
+        other_time=number(match["other_time"], float),
+    )
+
+
+class LogTail:
+    """Reads a server log file as it grows and finds the line of a marked request."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = ""
+        self.pending = {}  # marker -> RequestLog seen but not asked for yet
+        self.other_lines = []  # WARNING/ERROR lines, for the report
+
+    def _read(self):
+        if not os.path.exists(self.path):
+            return
+        with open(self.path, encoding="utf-8", errors="replace") as log:
+            log.seek(self.offset)
+            chunk = log.read()
+            self.offset = log.tell()
+        if not chunk:
+            return
+        text = self.partial + chunk
+        lines = text.split("\n")
+        self.partial = lines.pop()
+        for line in lines:
+            request = parse_request_line(line)
+            if request:
+                marker = re.search(r"[?&]bench=([\w-]+)", request.path)
+                if marker:
+                    self.pending[marker.group(1)] = request
+            elif re.search(r" (WARNING|ERROR|CRITICAL) ", line):
+                self.other_lines.append(line)
+
+    def wait_for(self, marker, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            self._read()
+            if marker in self.pending:
+                return self.pending.pop(marker)
+            if time.monotonic() > deadline:
+                raise BenchError(f"no request log line for bench={marker} in {self.path}")
+            time.sleep(0.02)
+
+    def drain(self):
+        self._read()
+        return self.pending
+
+
+# ----------------------------------------------------------------------------
+# In-process Odoo (data set-up, post-processing, checks)
+# ----------------------------------------------------------------------------
+
+_odoo_configured = []
+
+
+def _odoo():
+    """Import Odoo from ODOO_PATH and configure it once (same options as the servers)."""
+    if ODOO_PATH not in sys.path:
+        sys.path.insert(0, ODOO_PATH)
+    import odoo  # noqa: PLC0415 pylint: disable=import-outside-toplevel
+    from odoo.tools import config  # noqa: PLC0415 pylint: disable=import-outside-toplevel
+
+    if not _odoo_configured:
+        config.parse_config(
+            [f"--addons-path={ADDONS_PATH}", "--log-level=warn", "--max-cron-threads=0", "--no-http"],
+            setup_logging=True,
+        )
+        _odoo_configured.append(True)
+    return odoo
+
+
+@contextlib.contextmanager
+def odoo_env(db):
+    """A superuser environment on ``db``; committed on success, rolled back on error."""
+    odoo = _odoo()
+    from odoo.modules.registry import Registry  # noqa: PLC0415 pylint: disable=import-outside-toplevel
+
+    threading.current_thread().dbname = db
+    registry = Registry(db)
+    with registry.cursor() as cr:
+        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def close_in_process_connections(db):
+    if not _odoo_configured:
+        return
+    odoo = _odoo()
+    from odoo.modules.registry import Registry  # noqa: PLC0415 pylint: disable=import-outside-toplevel
+
+    with contextlib.suppress(Exception):
+        Registry.delete(db)
+    with contextlib.suppress(Exception):
+        odoo.sql_db.close_db(db)
+
+
+def sql_counter():
+    return _odoo().sql_db.sql_counter
+
+
+def money(value):
+    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def enable_demo_provider(env, base_url):
+    """Publish Odoo's demo provider of the main company (test mode); set web.base.url."""
+    env["ir.config_parameter"].sudo().set_param("web.base.url", base_url)
+    company = env.company
+    provider = env["payment.provider"].search([("code", "=", "demo"), ("company_id", "=", company.id)], limit=1)
+    if not provider:
+        raise BenchError("no demo payment provider in the main company (payment_demo not installed?)")
+    provider.write({"state": "test", "is_published": True})
+    method = provider.payment_method_ids.filtered("active")[:1]
+    if not method:
+        raise BenchError("the demo provider has no active payment method")
+    if not provider.journal_id:
+        raise BenchError("the demo provider has no journal")
+    return provider, method
+
+
+def invoice_amount(index):
+    """Varied amounts with cents (no taxes: the total is the line's price)."""
+    return float(Decimal(100) + Decimal(index % 97) * Decimal("3.17") + Decimal(index % 7) / 100)
+
+
+def create_customer(env, name, invoice_count, portal=True, amount_fn=invoice_amount):
+    """A customer company with ``invoice_count`` open posted overdue invoices, its pay link and portal user.
+
+    Invoices are created in one batch and posted in one batch.
+    """
+    odoo = _odoo()
+    command = odoo.fields.Command
+    today = datetime.date.today()
+    partner = env["res.partner"].create({
+        "name": name, "is_company": True, "email": f"{re.sub(r'[^a-z0-9]+', '.', name.lower())}@example.com",
+    })
+    vals = []
+    for index in range(invoice_count):
+        vals.append({
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": today - datetime.timedelta(days=90 - index % 30),
+            "invoice_date_due": today - datetime.timedelta(days=60 - index % 30),
+            "invoice_line_ids": [command.create({
+                "name": f"Service {index + 1}", "quantity": 1, "price_unit": amount_fn(index), "tax_ids": [],
+            })],
+        })
+    invoices = env["account.move"].create(vals) if vals else env["account.move"]
+    if invoices:
+        invoices.action_post()
+    # Overdue: due dates in the past (set again after posting, in case posting recomputed them).
+    late = invoices.filtered(lambda move: not move.invoice_date_due or move.invoice_date_due >= today)
+    if late:
+        late.write({"invoice_date_due": today - datetime.timedelta(days=30)})
+    url = partner._invoice_pay_ensure_url()
+    token = re.search(r"/invoice-pay/([A-Za-z0-9_-]+)", url).group(1)
+    login = password = None
+    if portal:
+        login = f"portal.{partner.id}@example.com"
+        password = secrets.token_urlsafe(18)
+        env["res.users"].with_context(no_reset_password=True).create({
+            "name": f"{name} (portal)", "login": login, "password": password, "partner_id": partner.id,
+            "group_ids": [command.set([env.ref("base.group_portal").id])],
+        })
+    return {
+        "partner_id": partner.id,
+        "token": token,
+        "login": login,
+        "password": password,
+        "invoices": [
+            {"id": invoice.id, "amount": money(invoice.amount_residual), "due": str(invoice.invoice_date_due)}
+            for invoice in invoices.sorted(lambda m: (m.invoice_date_due, m.invoice_date, m.id))
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------
+# HTTP client (127.0.0.1 only)
+# ----------------------------------------------------------------------------
+
+
+class Client:
+    """One browser: a requests session against the local server; every request is marked."""
+
+    _counter = [0]
+    _lock = threading.Lock()
+
+    def __init__(self, base_url, timeout=300):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.timeout = timeout
+
+    @classmethod
+    def next_marker(cls, prefix="r"):
+        with cls._lock:
+            cls._counter[0] += 1
+            return f"{prefix}{cls._counter[0]}"
+
+    def get(self, path, marker=None, **params):
+        if marker:
+            params["bench"] = marker
+        started = time.perf_counter()
+        response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+        return response, time.perf_counter() - started
+
+    def rpc(self, path, params, marker=None):
+        """JSON-RPC call as Odoo's pages make it: ``(result, error message, response, seconds)``."""
+        url = self.base_url + path + (f"?bench={marker}" if marker else "")
+        started = time.perf_counter()
+        response = self.session.post(
+            url, json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}, timeout=self.timeout,
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            return None, f"HTTP {response.status_code}", response, elapsed
+        payload = response.json()
+        if "error" in payload:
+            data = payload["error"].get("data") or {}
+            return None, data.get("message") or payload["error"].get("message"), response, elapsed
+        return payload.get("result"), None, response, elapsed
+
+    def login(self, db, login, password):
+        result, error, _response, _elapsed = self.rpc(
+            "/web/session/authenticate", {"db": db, "login": login, "password": password}
+        )
+        if error or not result or not result.get("uid"):
+            raise BenchError(f"could not log in as {login}: {error}")
+
+
+def transaction_params(allocations, provider_id, method_id):
+    """The parameters Odoo's payment form sends to a transaction route (demo provider, direct flow)."""
+    return {
+        "allocations": allocations,
+        "provider_id": provider_id,
+        "payment_method_id": method_id,
+        "token_id": None,
+        "amount": 1.0,  # ignored by the route: it recomputes the total
+        "flow": "direct",
+        "tokenization_requested": False,
+        "landing_route": "/my",
+        "is_validation": False,
+        "access_token": False,
+        "csrf_token": "unused-by-jsonrpc-routes",
+    }
+
+
+# ----------------------------------------------------------------------------
+# The benchmark itself
+# ----------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    n: int
+    route: str
+    samples: list = field(default_factory=list)  # (server_ms, queries, client_ms)
+    source: str = "log"
+    informational: bool = False
+
+    def median_ms(self):
+        return statistics.median(s[0] for s in self.samples) if self.samples else None
+
+    def queries(self):
+        return sorted({s[1] for s in self.samples})
+
+    def median_queries(self):
+        return statistics.median(s[1] for s in self.samples) if self.samples else None
+
+
+class Benchmark:
+    def __init__(self, args):
+        self.args = args
+        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+        self.db = args.db or f"ipp_bench_{stamp}_{os.getpid()}"
+        self.log_dir = args.log_dir
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.install_log = os.path.join(self.log_dir, f"{self.db}-install.log")
+        self.server_log = os.path.join(self.log_dir, f"{self.db}-server.log")
+        self.server = OdooServer(
+            self.db, args.port, self.server_log, name="benchmark",
+            extra_args=[
+                "--workers=0", "--max-cron-threads=0",
+                # Only the request lines (and real problems): no other INFO line may take
+                # the request's perf figures (PerfFilter gives them to the first record).
+                "--log-level=warn", "--log-handler=werkzeug:INFO",
+                "--limit-time-real=600", "--limit-time-cpu=600",
+            ],
+        )
+        self.series = {}
+        self.data = {}
+        self.notes = []
+
+    # -- helpers ------------------------------------------------------------
+
+    def serie(self, n, route, **kwargs):
+        key = (n, route)
+        if key not in self.series:
+            self.series[key] = Series(n, route, **kwargs)
+        return self.series[key]
+
+    def timed_request(self, call, marker, check=None):
+        """Run ``call(marker)``; return the request log figures of that request."""
+        outcome = call(marker)
+        logged = self.tail.wait_for(marker)
+        if check:
+            check(outcome, logged)
+        if logged.status >= 400:
+            raise BenchError(f"{logged.method} {logged.path} answered HTTP {logged.status}")
+        if logged.server_ms is None:
+            raise BenchError(f"the log line of {logged.path} has no perf figures (another log line took them)")
+        return outcome, logged
+
+    def repeat(self, n, route, call, check=None, warmups=1):
+        """Warm-up request(s), then ``repeat`` measured ones (server figures from the log)."""
+        serie = self.serie(n, route)
+        for index in range(warmups + self.args.repeat):
+            marker = Client.next_marker()
+            started = time.perf_counter()
+            _outcome, logged = self.timed_request(call, marker, check)
+            client_ms = (time.perf_counter() - started) * 1000
+            if index >= warmups:
+                serie.samples.append((logged.server_ms, logged.queries, client_ms))
+        return serie
+
+    @staticmethod
+    def rpc_ok(outcome, logged):
+        result, error = outcome[0], outcome[1]
+        if error:
+            raise BenchError(f"{logged.path}: the route refused the request: {error}")
+        return result
+
+    # -- steps ----------------------------------------------------------------
+
+    def setup(self):
+        say(f"creating database {self.db} with {MODULES} (no demo data)...")
+        seconds = install_database(self.db, self.install_log)
+        say(f"  installed in {seconds:.0f}s (log: {self.install_log})")
+        with odoo_env(self.db) as env:
+            provider, method = enable_demo_provider(env, self.server.base_url)
+            self.data["provider_id"], self.data["method_id"] = provider.id, method.id
+            self.data["currency"] = env.company.currency_id.name
+            env.cr.commit()
+            for n in self.args.sizes:
+                started = time.perf_counter()
+                self.data[n] = create_customer(env, f"Bench Customer {n}", n)
+                env.cr.commit()
+                say(f"  customer with {n} open overdue invoices created and posted in {time.perf_counter() - started:.1f}s")
+            runs = 1 + self.args.payment_repeat
+            for n in self.args.payment_sizes:
+                # One customer per payment, paying all its n open invoices in full.
+                started = time.perf_counter()
+                self.data[("pay", n)] = [
+                    create_customer(env, f"Bench Payer {n} #{index + 1}", n, portal=False)
+                    for index in range(2 * runs)
+                ]
+                env.cr.commit()
+                say(f"  {2 * runs} payers with {n} open invoices each in {time.perf_counter() - started:.1f}s")
+
+    def measure_pages(self):
+        base = self.server.base_url
+        for n in self.args.sizes:
+            data = self.data[n]
+            path = f"/invoice-pay/{data['token']}"
+            public = Client(base)
+
+            def check_list(outcome, logged, n=n, data=data):
+                response = outcome[0]
+                found = len(re.findall(r'data-invoice-id="\d+"', response.text))
+                if logged.status == 200 and found != n:
+                    raise BenchError(f"the list page of the N={n} customer shows {found} invoices, not {n}")
+
+            say(f"N={n}: our list page, quote, landing; Odoo's overdue page")
+            self.repeat(n, "list", lambda marker, c=public, p=path: c.get(f"{p}/invoices", marker), check_list)
+            allocations = [{"invoice_id": inv["id"], "amount": inv["amount"]} for inv in data["invoices"]]
+            expected_total = sum(Decimal(inv["amount"]) for inv in data["invoices"])
+
+            def check_quote(outcome, logged, expected=expected_total):
+                result = self.rpc_ok(outcome, logged)
+                if Decimal(money(result["amount_total"])) != expected:
+                    raise BenchError(f"quote total {result['amount_total']} != {expected}")
+
+            self.repeat(
+                n, "quote",
+                lambda marker, c=public, p=path, a=allocations: c.rpc(f"{p}/quote", {"allocations": a}, marker),
+                check_quote,
+            )
+            self.serie(n, "landing", informational=True)
+            self.repeat(n, "landing", lambda marker, c=public, p=path: c.get(p, marker))
+            portal = Client(base)
+            portal.login(self.db, data["login"], data["password"])
+
+            def check_overdue(outcome, logged, n=n):
+                response = outcome[0]
+                if response.url.rstrip("/").endswith("/my/invoices") or "/web/login" in response.url:
+                    raise BenchError(f"/my/invoices/overdue redirected to {response.url}: no overdue invoices?")
+
+            self.repeat(n, "overdue", lambda marker, c=portal: c.get("/my/invoices/overdue", marker), check_overdue)
+
+    def measure_payments(self):
+        base = self.server.base_url
+        provider_id, method_id = self.data["provider_id"], self.data["method_id"]
+        runs = 1 + self.args.payment_repeat
+        for n in self.args.payment_sizes:
+            payers = self.data[("pay", n)]
+            say(f"payments over {n} invoices: {runs} through the poll route, {runs} post-processed in process "
+                f"(one customer each, all its invoices in full)")
+            poll_serie = self.serie(n, "poll")
+            tx_serie = self.serie(n, "transaction", informational=True)
+            in_process = self.serie(n, "post_process", source="in-process")
+            # a) the customer's way: transaction, demo payment, poll (post-processing in the request)
+            for index in range(runs):
+                client = Client(base)
+                payer = payers[index]
+                reference, tx_logged = self._start_payment(client, payer, provider_id, method_id)
+                self._simulate_done(client, reference)
+                marker = Client.next_marker()
+                started = time.perf_counter()
+                outcome, logged = self.timed_request(
+                    lambda m, c=client: c.rpc("/payment/status/poll", {}, m), marker,
+                )
+                client_ms = (time.perf_counter() - started) * 1000
+                result = self.rpc_ok(outcome, logged)
+                if result.get("state") != "done":
+                    raise BenchError(f"poll says {result}")
+                if index:
+                    poll_serie.samples.append((logged.server_ms, logged.queries, client_ms))
+                    tx_serie.samples.append((tx_logged.server_ms, tx_logged.queries, None))
+                self._check_paid(reference, payer["invoices"])
+            # b) the same post-processing timed in this process, without HTTP
+            references = []
+            for index in range(runs, 2 * runs):
+                client = Client(base)
+                payer = payers[index]
+                reference, _tx_logged = self._start_payment(client, payer, provider_id, method_id)
+                self._simulate_done(client, reference)
+                references.append((reference, payer["invoices"]))
+            for index, (reference, chunk) in enumerate(references):
+                seconds, queries = self._post_process_in_process(reference)
+                if index:
+                    in_process.samples.append((seconds * 1000, queries, None))
+                self._check_paid(reference, chunk)
+
+    def _start_payment(self, client, payer, provider_id, method_id):
+        path = f"/invoice-pay/{payer['token']}"
+        allocations = [{"invoice_id": inv["id"], "amount": inv["amount"]} for inv in payer["invoices"]]
+        marker = Client.next_marker()
+        outcome, logged = self.timed_request(
+            lambda m: client.rpc(f"{path}/transaction", transaction_params(allocations, provider_id, method_id), m),
+            marker,
+        )
+        result = self.rpc_ok(outcome, logged)
+        return result["reference"], logged
+
+    @staticmethod
+    def _simulate_done(client, reference):
+        _result, error, _response, _elapsed = client.rpc(
+            "/payment/demo/simulate_payment",
+            {"reference": reference, "payment_details": "4242", "simulated_state": "done"},
+        )
+        if error:
+            raise BenchError(f"demo payment of {reference} failed: {error}")
+
+    def _post_process_in_process(self, reference):
+        with odoo_env(self.db) as env:
+            tx = env["payment.transaction"].search([("reference", "=", reference)])
+            if tx.state != "done" or tx.is_post_processed:
+                raise BenchError(f"transaction {reference} is {tx.state}, post-processed={tx.is_post_processed}")
+            env.invalidate_all()
+            count0 = sql_counter()
+            started = time.perf_counter()
+            tx._post_process()
+            env.flush_all()
+            env.cr.commit()
+            return time.perf_counter() - started, sql_counter() - count0
+
+    def _check_paid(self, reference, chunk):
+        with odoo_env(self.db) as env:
+            tx = env["payment.transaction"].search([("reference", "=", reference)])
+            invoices = env["account.move"].browse([inv["id"] for inv in chunk])
+            open_invoices = invoices.filtered(lambda m: m.amount_residual)
+            if not tx.is_post_processed or not tx.payment_id or open_invoices:
+                raise BenchError(
+                    f"{reference}: post-processed={tx.is_post_processed}, payment={tx.payment_id.name}, "
+                    f"{len(open_invoices)} invoice(s) still open"
+                )
+            env.cr.rollback()
+
+    # -- report ---------------------------------------------------------------
+
+    ROUTE_LABELS = {
+        "list": "our list page   GET /invoice-pay/<token>/invoices",
+        "quote": "our quote       POST /invoice-pay/<token>/quote (all N)",
+        "landing": "our landing     GET /invoice-pay/<token>",
+        "overdue": "Odoo overdue    GET /my/invoices/overdue (portal user)",
+        "transaction": "our transaction POST /invoice-pay/<token>/transaction",
+        "poll": "complete pay    POST /payment/status/poll (post-processing)",
+        "post_process": "complete pay    tx._post_process() + commit, in process",
+    }
+
+    def report(self):
+        out = []
+        out.append("")
+        out.append("=" * 100)
+        out.append(f"invoice_public_pay benchmark  db={self.db}  server={self.server.base_url} (--workers=0, no cron)")
+        out.append(f"code: {self.code}")
+        out.append(
+            f"median of {self.args.repeat} warm requests per page row, {self.args.payment_repeat} payments per "
+            f"payment row (1 unmeasured warm-up first); "
+            f"load average before/after: {self.load_before} / {self.load_after}"
+        )
+        out.append(
+            "server ms, queries: Odoo's request log line (werkzeug logger, odoo/netsvc.py PerfFilter): "
+            "query_time + remaining_time, query_count;"
+        )
+        out.append(
+            "  'in process' rows: payment.transaction._post_process() + flush + commit timed with "
+            "time.perf_counter, queries = odoo.sql_db.sql_counter delta."
+        )
+        out.append("  2 cores shared with other Odoo processes: times are noisy, query counts are exact.")
+        out.append("-" * 100)
+        out.append(f"{'N':>6}  {'route':<62} {'median ms':>10} {'min-max ms':>15} {'queries':>9}")
+        order = ["list", "quote", "landing", "overdue", "transaction", "poll", "post_process"]
+        for (n, route) in sorted(self.series, key=lambda key: (order.index(key[1]) >= 4, key[0], order.index(key[1]))):
+            serie = self.series[(n, route)]
+            if not serie.samples:
+                continue
+            times = [s[0] for s in serie.samples]
+            queries = serie.queries()
+            qtext = str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}"
+            label = self.ROUTE_LABELS[route] + (" (info)" if serie.informational else "")
+            out.append(
+                f"{n:>6}  {label:<62} {serie.median_ms():>10.1f} {min(times):>7.1f}-{max(times):<7.1f} {qtext:>9}"
+            )
+        out.append("-" * 100)
+        out.append("ratio our list page / Odoo's overdue page (median server time):")
+        for n in self.args.sizes:
+            ours, odoo = self.series.get((n, "list")), self.series.get((n, "overdue"))
+            if ours and odoo and ours.samples and odoo.samples:
+                out.append(f"  N={n:>5}: {ours.median_ms():8.1f} ms / {odoo.median_ms():8.1f} ms = "
+                           f"{ours.median_ms() / odoo.median_ms():.2f}x")
+        out.append("-" * 100)
+        out.append("targets:")
+        self.results = []
+        lo, hi = min(self.args.sizes), max(self.args.sizes)
+        for route in ("list", "quote"):
+            a, b = self.series.get((lo, route)), self.series.get((hi, route))
+            if a and b:
+                qa, qb = a.queries(), b.queries()
+                met = len(qa) == 1 and qa == qb and qa[0] <= MAX_PAGE_QUERIES
+                self.target(
+                    met,
+                    f"{route} route: same SQL query count at N={lo} and N={hi}, at most {MAX_PAGE_QUERIES}",
+                    f"N={lo}: {self._q(qa)}, N={hi}: {self._q(qb)}"
+                    + ("" if met else self._query_growth(route, lo, hi)),
+                    out,
+                )
+        ours, odoo = self.series.get((hi, "list")), self.series.get((hi, "overdue"))
+        if ours and odoo:
+            ratio = ours.median_ms() / odoo.median_ms()
+            self.target(
+                ratio <= MAX_RATIO_TO_ODOO,
+                f"list page at N={hi} at most {MAX_RATIO_TO_ODOO}x Odoo's overdue page",
+                f"{ours.median_ms():.0f} ms vs {odoo.median_ms():.0f} ms = {ratio:.2f}x", out,
+            )
+        big = max(self.args.payment_sizes)
+        poll, inproc = self.series.get((big, "poll")), self.series.get((big, "post_process"))
+        if poll and inproc:
+            worst = max(poll.median_ms(), inproc.median_ms()) / 1000
+            self.target(
+                worst < MAX_PAYMENT_SECONDS,
+                f"completing a payment over {big} invoices under {MAX_PAYMENT_SECONDS:.0f} s",
+                f"poll route {poll.median_ms() / 1000:.2f} s, in process {inproc.median_ms() / 1000:.2f} s", out,
+            )
+        for note in self.notes:
+            out.append(f"note: {note}")
+        out.append("=" * 100)
+        print("\n".join(out), flush=True)
+        return all(self.results)
+
+    @staticmethod
+    def _q(values):
+        return "/".join(str(v) for v in values)
+
+    def _query_growth(self, route, lo, hi):
+        mid = [n for n in self.args.sizes if lo < n < hi]
+        points = [(n, self.series[(n, route)].median_queries()) for n in [lo, *mid, hi] if (n, route) in self.series]
+        if len(points) >= 2 and points[-1][0] != points[0][0]:
+            slope = (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+            return f" -> about {slope:.2f} extra queries per invoice"
+        return ""
+
+    def target(self, met, label, figures, out):
+        self.results.append(met)
+        out.append(f"  [{'MET' if met else 'MISSED'}] {label}: {figures}")
+
+    # -- main -----------------------------------------------------------------
+
+    def run(self):
+        self.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        ok = False
+        addon_tmp, self.code = snapshot_addon(self.args.addon_ref)
+        say(f"measuring {self.code}")
+        try:
+            self.setup()
+            say(f"starting Odoo on {self.server.base_url} (log: {self.server_log})")
+            self.server.start()
+            self.tail = LogTail(self.server_log)
+            self.measure_pages()
+            self.measure_payments()
+            self.load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            problems = [line for line in self.tail.other_lines if " ERROR " in line or " CRITICAL " in line]
+            if problems:
+                self.notes.append(f"{len(problems)} ERROR line(s) in the server log, first: {problems[0][:200]}")
+            ok = self.report()
+        finally:
+            self.server.stop()
+            if os.environ.get("KEEP_DB") == "1":
+                say(f"KEEP_DB=1: database {self.db} kept")
+            elif drop_database(self.db, self.install_log):
+                say(f"database {self.db} dropped")
+            else:
+                say(f"WARNING: could not drop database {self.db}")
+            shutil.rmtree(addon_tmp, ignore_errors=True)
+        return ok
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8076)))
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 7)),
+                        help="measured requests per row (at least 5)")
+    parser.add_argument("--payment-repeat", type=int, default=int(os.environ.get("BENCH_PAYMENT_REPEAT", 5)),
+                        help="measured payments per size and method (at least 5)")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10,100,1000"))
+    parser.add_argument("--payment-sizes", default=os.environ.get("BENCH_PAYMENT_SIZES", "10,100"))
+    parser.add_argument("--db", default=os.environ.get("BENCH_DB"), help="database name (must not exist)")
+    parser.add_argument("--addon-ref", default=os.environ.get("IPP_ADDON_REF"),
+                        help="measure the addon at this git ref instead of the working tree (e.g. HEAD)")
+    parser.add_argument("--log-dir", default=os.environ.get("BENCH_LOG_DIR", os.path.join(REPO_ROOT, ".test-logs")))
+    args = parser.parse_args(argv)
+    args.sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
+    args.payment_sizes = sorted({int(x) for x in args.payment_sizes.split(",") if x.strip()})
+    if args.repeat < 5 or args.payment_repeat < 5:
+        parser.error("--repeat and --payment-repeat must be at least 5")
+    if args.db and not re.fullmatch(r"ipp_bench_\w+", args.db):
+        parser.error("--db must be named ipp_bench_*")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        ok = Benchmark(args).run()
+    except BenchError as error:
+        say(f"ERROR: {error}")
+        return 2
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Performance benchmark of invoice_public_pay:  ./scripts/benchmark.sh [options]
+#
+# Not a timed test: it measures and compares with the performance targets.
+# Creates its own fresh database ipp_bench_<timestamp> (invoice_public_pay +
+# payment_demo, no demo data), customers with 10 / 100 / 1,000 open overdue
+# invoices, starts a real Odoo on 127.0.0.1:8076 (--workers=0) and prints, per
+# N, the median server time and SQL query count of our invoice list page, our
+# quote route (all N invoices), Odoo's own /my/invoices/overdue page (as the
+# customer's portal user), and of completing a payment over 10 and 100
+# invoices; then the targets, each marked MET or MISSED. The database is
+# dropped at the end. Takes about 8 minutes on 2 cores.
+#
+# Exit status: 0 all targets met, 1 a target missed, 2 the run failed.
+#
+# Options (or environment variables):
+#   --repeat K          BENCH_REPEAT          measured requests per page row   [7, min 5]
+#   --payment-repeat K  BENCH_PAYMENT_REPEAT  measured payments per size       [5, min 5]
+#   --sizes LIST        BENCH_SIZES           invoice counts of the pages      [10,100,1000]
+#   --payment-sizes L   BENCH_PAYMENT_SIZES   invoices per payment             [10,100]
+#   --port P            BENCH_PORT            HTTP port on 127.0.0.1           [8076]
+#   --addon-ref REF     IPP_ADDON_REF         measure a git ref (e.g. HEAD) instead of the
+#                                             working tree; either way the addon is copied
+#                                             at start, so concurrent edits do not leak in
+#   --log-dir DIR       BENCH_LOG_DIR         install and server logs         [.test-logs]
+#   KEEP_DB=1           keep the database (its name is printed)
+#   ODOO_PATH, ODOO_PYTHON                    where Odoo 19 is (scripts/common.sh)
+
+set -uo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$IPP_REPO_ROOT" || exit 2
+
+for arg in "$@"; do
+    if [[ "$arg" == -h || "$arg" == --help ]]; then
+        sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        exit 0
+    fi
+done
+
+odoo_available || ipp_die "$IPP_ODOO_UNAVAILABLE_REASON"
+ensure_postgres || ipp_die "PostgreSQL is not available"
+"$ODOO_PYTHON" -c 'import requests' 2>/dev/null || ipp_die "the requests package is missing in $ODOO_PYTHON"
+
+exec "$ODOO_PYTHON" "$IPP_SCRIPTS_DIR/benchmark.py" "$@"

@@ -1,0 +1,294 @@
+# shellcheck shell=bash
+# Shared settings and helpers of the invoice_public_pay developer harness.
+#
+# Sourced (never executed) by scripts/test.sh, scripts/demo.sh,
+# scripts/setup-odoo.sh and .ci/run. Safe under `set -euo pipefail`.
+#
+# Environment (all optional):
+#   ODOO_PATH       Odoo 19 source tree (odoo-bin, odoo/, addons/)   [/opt/odoo19]
+#   ODOO_PYTHON     interpreter that runs Odoo                       [$ODOO_PATH/venv/bin/python]
+#   IPP_REPO_ROOT   this repository (holds invoice_public_pay/)      [parent of scripts/]
+#   IPP_DEV_PYTHON  interpreter used to create .venv                 [python3.11]
+#   IPP_SKIP_APT=1  never call apt-get (report missing Debian packages instead)
+
+if [[ -n "${_IPP_COMMON_SOURCED:-}" ]]; then
+    return 0
+fi
+_IPP_COMMON_SOURCED=1
+
+IPP_ADDON=invoice_public_pay
+IPP_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+IPP_REPO_ROOT="${IPP_REPO_ROOT:-$(cd "$IPP_SCRIPTS_DIR/.." && pwd)}"
+ODOO_PATH="${ODOO_PATH:-/opt/odoo19}"
+ODOO_PYTHON="${ODOO_PYTHON:-$ODOO_PATH/venv/bin/python}"
+IPP_DEV_VENV="$IPP_REPO_ROOT/.venv"
+# Debian packages the addon, its tests and its demo need on the machine.
+IPP_DEBIAN_PACKAGES=(chromium wkhtmltopdf poppler-utils fonts-dejavu-core)
+export ODOO_PATH ODOO_PYTHON IPP_REPO_ROOT
+
+# --------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------
+
+ipp_say() { printf '[%s] %s\n' "$IPP_ADDON" "$*"; }
+ipp_warn() { printf '[%s] WARNING: %s\n' "$IPP_ADDON" "$*" >&2; }
+ipp_die() {
+    printf '[%s] ERROR: %s\n' "$IPP_ADDON" "$*" >&2
+    exit 1
+}
+
+# ipp_banner LINE...: a block that cannot be missed in a long log.
+ipp_banner() {
+    local bar='##########################################################################'
+    printf '\n%s\n' "$bar"
+    local line
+    for line in "$@"; do
+        printf '## %s\n' "$line"
+    done
+    printf '%s\n\n' "$bar"
+}
+
+# The text that tells how to get Odoo 19 (printed by test.sh and demo.sh).
+ipp_odoo_install_help() {
+    cat <<EOF
+Odoo 19 Community is not published on PyPI or Debian: it runs from its source.
+  1. Get the official source: the odoo/odoo repository on GitHub, branch 19.0
+     (git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git /some/dir),
+     or any copy of that tree (it must hold odoo-bin, odoo/, addons/, requirements.txt).
+  2. Install it into \$ODOO_PATH (now: $ODOO_PATH) with its own venv at \$ODOO_PATH/venv:
+        ./scripts/setup-odoo.sh /some/dir
+     or, from a bare git directory:
+        ./scripts/setup-odoo.sh --git-dir /path/to/repo.git --commit <sha>
+     That copies odoo/, addons/, odoo-bin and requirements.txt, creates the venv with
+     python3.11 and installs Odoo's requirements.txt (psycopg2-binary instead of
+     psycopg2, without python-ldap) plus requirements-odoo.txt.
+  See README.md, section "Requirements / Installing Odoo 19".
+EOF
+}
+
+# --------------------------------------------------------------------------
+# Odoo
+# --------------------------------------------------------------------------
+
+# odoo_available: true when $ODOO_PATH holds a working Odoo 19.0. On failure the
+# reason is left in IPP_ODOO_UNAVAILABLE_REASON.
+export IPP_ODOO_UNAVAILABLE_REASON=""
+odoo_available() {
+    IPP_ODOO_UNAVAILABLE_REASON=""
+    if [[ ! -f "$ODOO_PATH/odoo-bin" ]]; then
+        IPP_ODOO_UNAVAILABLE_REASON="no odoo-bin in ODOO_PATH=$ODOO_PATH"
+        return 1
+    fi
+    if [[ ! -x "$ODOO_PYTHON" ]]; then
+        IPP_ODOO_UNAVAILABLE_REASON="no interpreter at ODOO_PYTHON=$ODOO_PYTHON"
+        return 1
+    fi
+    local version
+    if ! version="$("$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" --version 2>/dev/null)"; then
+        IPP_ODOO_UNAVAILABLE_REASON="'$ODOO_PYTHON $ODOO_PATH/odoo-bin --version' failed"
+        return 1
+    fi
+    if [[ ! "$version" =~ (^|[^0-9.])19\.0($|[^0-9]) ]]; then
+        IPP_ODOO_UNAVAILABLE_REASON="odoo-bin --version says '$version', not 19.0"
+        return 1
+    fi
+    return 0
+}
+
+# The --addons-path for this repository's addon on top of Odoo's own addons.
+ipp_addons_path() {
+    printf '%s,%s,%s' "$ODOO_PATH/addons" "$ODOO_PATH/odoo/addons" "$IPP_REPO_ROOT"
+}
+
+# ipp_odoo ARGS...: run odoo-bin with Odoo's interpreter.
+ipp_odoo() {
+    "$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" "$@"
+}
+
+# ipp_db_exists NAME
+ipp_db_exists() {
+    local found
+    found="$(psql -X -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" 2>/dev/null)" || return 1
+    [[ "$found" == 1 ]]
+}
+
+# ipp_drop_db NAME: drop a database and its filestore (through Odoo when it can).
+ipp_drop_db() {
+    local db="$1"
+    ipp_db_exists "$db" || return 0
+    if ! ipp_odoo db drop "$db" >/dev/null 2>&1; then
+        dropdb --if-exists "$db" || return 1
+    fi
+    ! ipp_db_exists "$db"
+}
+
+# ipp_free_port START END: print the first TCP port in [START, END] nobody listens on.
+ipp_free_port() {
+    local start="$1" end="$2"
+    python3 - "$start" "$end" <<'PY'
+import socket
+import sys
+
+start, end = int(sys.argv[1]), int(sys.argv[2])
+for port in range(start, end + 1):
+    free = True
+    for host in ("0.0.0.0", "127.0.0.1"):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                free = False
+                break
+    if free:
+        print(port)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# --------------------------------------------------------------------------
+# Machine set-up (each helper is idempotent and cheap when nothing is missing)
+# --------------------------------------------------------------------------
+
+# ensure_postgres: make sure the local PostgreSQL answers.
+ensure_postgres() {
+    if ! command -v pg_isready >/dev/null 2>&1; then
+        ipp_warn "pg_isready not found (Debian package postgresql-client); cannot check PostgreSQL"
+        return 1
+    fi
+    if pg_isready -q; then
+        return 0
+    fi
+    ipp_say "PostgreSQL does not answer; starting it"
+    local version
+    # shellcheck disable=SC2012  # plain version directory names
+    version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
+    if [[ -z "$version" ]]; then
+        ipp_warn "no cluster under /etc/postgresql: install and start PostgreSQL first"
+        return 1
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    local attempt
+    for attempt in $(seq 1 30); do
+        if pg_isready -q; then
+            ipp_say "PostgreSQL $version is up (after ${attempt}s)"
+            return 0
+        fi
+        sleep 1
+    done
+    ipp_warn "PostgreSQL $version did not answer within 30s"
+    return 1
+}
+
+# ensure_debian_packages: apt-get install whichever of IPP_DEBIAN_PACKAGES is missing.
+ensure_debian_packages() {
+    ipp_apt_install "${IPP_DEBIAN_PACKAGES[@]}"
+}
+
+_ipp_apt_updated=""
+# ipp_apt_install PACKAGE...: install the missing ones; no apt-get call at all
+# when none is missing, and apt-get update at most once per process.
+ipp_apt_install() {
+    local missing=() package status
+    for package in "$@"; do
+        status="$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)"
+        if [[ "$status" != 'install ok installed' ]]; then
+            missing+=("$package")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    if [[ "${IPP_SKIP_APT:-0}" == 1 ]]; then
+        ipp_warn "missing Debian packages (IPP_SKIP_APT=1, not installing): ${missing[*]}"
+        return 1
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        ipp_warn "missing Debian packages and no apt-get here: ${missing[*]}"
+        return 1
+    fi
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null 2>&1 || {
+            ipp_warn "missing Debian packages ${missing[*]}: run as root or install them"
+            return 1
+        }
+        sudo=(sudo)
+    fi
+    ipp_say "installing Debian packages: ${missing[*]}"
+    if [[ -z "$_ipp_apt_updated" ]]; then
+        "${sudo[@]}" apt-get update -qq || return 1
+        _ipp_apt_updated=1
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || return 1
+    ipp_say "installed: ${missing[*]}"
+}
+
+# _ipp_stamp_matches STAMP_FILE HASH
+_ipp_stamp_matches() {
+    [[ -f "$1" ]] && [[ "$(cat "$1")" == "$2" ]]
+}
+
+# ensure_dev_venv: create .venv (python3.11) if missing and install
+# requirements-dev.txt when that file changed since the last install.
+ensure_dev_venv() {
+    local requirements="$IPP_REPO_ROOT/requirements-dev.txt"
+    local stamp="$IPP_DEV_VENV/.ipp-requirements-dev.sha256"
+    [[ -f "$requirements" ]] || {
+        ipp_warn "missing $requirements"
+        return 1
+    }
+    if [[ ! -x "$IPP_DEV_VENV/bin/python" ]]; then
+        local python="${IPP_DEV_PYTHON:-python3.11}"
+        if ! command -v "$python" >/dev/null 2>&1; then
+            ipp_warn "$python not found; falling back to python3"
+            python=python3
+        fi
+        ipp_say "creating the dev venv $IPP_DEV_VENV with $("$python" --version 2>&1)"
+        "$python" -m venv "$IPP_DEV_VENV" || return 1
+    fi
+    local wanted
+    wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    if _ipp_stamp_matches "$stamp" "$wanted"; then
+        return 0
+    fi
+    ipp_say "installing requirements-dev.txt into .venv"
+    "$IPP_DEV_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" || return 1
+    printf '%s\n' "$wanted" >"$stamp"
+}
+
+# ensure_odoo_python_packages: install requirements-odoo.txt into ODOO_PYTHON when
+# the file (or the interpreter) changed since the last install, or when one of
+# its modules does not import. Odoo's requirements.txt is passed as constraints so
+# that none of Odoo's pins moves.
+ensure_odoo_python_packages() {
+    local requirements="$IPP_REPO_ROOT/requirements-odoo.txt"
+    [[ -f "$requirements" ]] || {
+        ipp_warn "missing $requirements"
+        return 1
+    }
+    [[ -x "$ODOO_PYTHON" ]] || {
+        ipp_warn "no Odoo interpreter at $ODOO_PYTHON"
+        return 1
+    }
+    local prefix stamp wanted
+    prefix="$("$ODOO_PYTHON" -c 'import sys; print(sys.prefix)')" || return 1
+    if [[ -w "$prefix" ]]; then
+        stamp="$prefix/.ipp-requirements-odoo.sha256"
+    else
+        mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}/invoice_public_pay"
+        stamp="${XDG_CACHE_HOME:-$HOME/.cache}/invoice_public_pay/requirements-odoo.sha256"
+    fi
+    wanted="$( (cat "$requirements"; printf '%s\n' "$ODOO_PYTHON") | sha256sum | cut -d' ' -f1)"
+    if _ipp_stamp_matches "$stamp" "$wanted" &&
+        "$ODOO_PYTHON" -c 'import qrcode, zxingcpp, stripe, websocket' >/dev/null 2>&1; then
+        return 0
+    fi
+    local constraints=()
+    if [[ -f "$ODOO_PATH/requirements.txt" ]]; then
+        constraints=(-c "$ODOO_PATH/requirements.txt")
+    fi
+    ipp_say "installing requirements-odoo.txt into Odoo's interpreter $ODOO_PYTHON"
+    "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$requirements" "${constraints[@]}" || return 1
+    printf '%s\n' "$wanted" >"$stamp"
+}

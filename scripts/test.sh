@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# THE test command of invoice_public_pay:  ./scripts/test.sh
+#
+# Runs, in one go, and adds up:
+#   1. core:   pytest on tests_core/ (the Odoo-free core) in the dev venv .venv
+#   2. Odoo:   the addon's Odoo tests on a FRESH database with a real Odoo 19
+#              (odoo-bin -i invoice_public_pay,payment_demo --test-tags ...);
+#              skipped Odoo tests count as FAILED
+#   3. lint:   pylint-odoo on invoice_public_pay/ (.pylintrc), counted as one test
+# and ends with one line "N passed, N failed[, N skipped]". Exit status 1 when
+# anything failed or crashed, else 0.
+#
+# Environment (all optional; see README.md "Environment variables"):
+#   ODOO_PATH, ODOO_PYTHON     where Odoo 19 is             [/opt/odoo19, $ODOO_PATH/venv/bin/python]
+#   ODOO_TEST_TAGS             Odoo --test-tags             [/invoice_public_pay]
+#   ODOO_TEST_HTTP_PORT        HTTP port of the test server [first free port from 8069]
+#   ODOO_TEST_DB_PREFIX        test database name prefix    [ipp_test]
+#   ODOO_TEST_WITH_DEMO=1      install with demo data       [no demo data]
+#   ODOO_TEST_ARGS             extra odoo-bin arguments (split on spaces)
+#   ODOO_ALLOW_NO_TESTS=1      accept an Odoo run with 0 tests (else 1 failure)
+#   KEEP_DB=1                  keep the test database (its name is printed)
+#   IPP_REQUIRE_ODOO=1         count a missing Odoo as a failure (default: banner only)
+#   IPP_TEST_PARTS             parts to run, e.g. "core lint"   [core odoo lint]
+#   IPP_TEST_LOG_DIR           where logs go                [.test-logs]
+
+set -uo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$IPP_REPO_ROOT" || exit 1
+
+RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
+LOG_DIR="${IPP_TEST_LOG_DIR:-$IPP_REPO_ROOT/.test-logs}/$RUN_ID"
+mkdir -p "$LOG_DIR" || exit 1
+PARTS="${IPP_TEST_PARTS:-core odoo lint}"
+
+# Per-part results, in the order the summary table shows them.
+PART_KEYS=(core odoo lint)
+declare -A PART_LABEL=(
+    [core]="core: pytest tests_core/"
+    [odoo]="Odoo: ${ODOO_TEST_TAGS:-/invoice_public_pay}"
+    [lint]="lint: pylint-odoo"
+)
+declare -A PART_PASSED=() PART_FAILED=() PART_SKIPPED=() PART_NOTE=()
+
+record_part() { # KEY PASSED FAILED SKIPPED NOTE
+    PART_PASSED[$1]="$2"
+    PART_FAILED[$1]="$3"
+    PART_SKIPPED[$1]="$4"
+    PART_NOTE[$1]="$5"
+}
+
+# record_from_file KEY RESULT_FILE: read what ipp_results.py wrote.
+record_from_file() {
+    local key="$1" file="$2" passed failed skipped note
+    if ! { read -r passed failed skipped && IFS= read -r note; } <"$file" 2>/dev/null ||
+        [[ ! "$passed$failed$skipped" =~ ^[0-9]+$ ]]; then
+        record_part "$key" 0 1 0 "could not read the parsed results ($file)"
+        return
+    fi
+    record_part "$key" "$passed" "$failed" "$skipped" "$note"
+}
+
+wants_part() { [[ " $PARTS " == *" $1 "* ]]; }
+
+section() { printf '\n========== %s ==========\n' "$*"; }
+
+# --------------------------------------------------------------------------
+# 1. core: pytest
+# --------------------------------------------------------------------------
+run_core() {
+    section "core: pytest tests_core/"
+    if ! ensure_dev_venv; then
+        record_part core 0 1 0 "could not set up the dev venv .venv"
+        return
+    fi
+    if [[ ! -d tests_core ]]; then
+        ipp_say "no tests_core/ folder: 0 core tests"
+        record_part core 0 0 0 "no tests_core/ folder"
+        return
+    fi
+    local xml="$LOG_DIR/pytest-junit.xml" rc
+    rm -f "$xml"
+    "$IPP_DEV_VENV/bin/python" -m pytest tests_core -q -ra -p no:cacheprovider \
+        --junitxml="$xml" 2>&1 | tee "$LOG_DIR/pytest.log"
+    rc=${PIPESTATUS[0]}
+    python3 "$IPP_SCRIPTS_DIR/ipp_results.py" pytest-junit "$xml" --rc "$rc" --out "$LOG_DIR/core.result"
+    record_from_file core "$LOG_DIR/core.result"
+}
+
+# --------------------------------------------------------------------------
+# 2. Odoo: the addon's tests in a real Odoo 19 on a fresh database
+# --------------------------------------------------------------------------
+ODOO_TEST_DB=""
+
+drop_test_db() {
+    [[ -n "$ODOO_TEST_DB" ]] || return 0
+    if [[ "${KEEP_DB:-0}" == 1 ]]; then
+        ipp_say "KEEP_DB=1: keeping database $ODOO_TEST_DB"
+    elif ipp_drop_db "$ODOO_TEST_DB"; then
+        ipp_say "dropped database $ODOO_TEST_DB"
+    else
+        ipp_warn "could not drop database $ODOO_TEST_DB"
+    fi
+    ODOO_TEST_DB=""
+}
+trap drop_test_db EXIT
+
+run_odoo() {
+    section "Odoo: tests of the addon in Odoo 19"
+    if ! odoo_available; then
+        local help
+        help="$(ipp_odoo_install_help)"
+        mapfile -t help_lines <<<"$help"
+        ipp_banner \
+            "THE ODOO TEST SUITE DID NOT RUN." \
+            "No working Odoo 19 at ODOO_PATH=$ODOO_PATH: $IPP_ODOO_UNAVAILABLE_REASON" \
+            "Only the Odoo-free parts (pytest tests_core/, pylint-odoo) run now." \
+            "" "${help_lines[@]}"
+        if [[ "${IPP_REQUIRE_ODOO:-0}" == 1 ]]; then
+            record_part odoo 0 1 0 "DID NOT RUN: no Odoo 19 (IPP_REQUIRE_ODOO=1)"
+        else
+            record_part odoo 0 0 0 "DID NOT RUN: no Odoo 19 at $ODOO_PATH"
+        fi
+        return
+    fi
+    local problem=""
+    ensure_debian_packages || problem="missing Debian packages (${IPP_DEBIAN_PACKAGES[*]})"
+    if [[ -z "$problem" ]]; then
+        ensure_odoo_python_packages || problem="could not install requirements-odoo.txt into $ODOO_PYTHON"
+    fi
+    if [[ -z "$problem" ]]; then
+        ensure_postgres || problem="PostgreSQL is not available"
+    fi
+    if [[ -n "$problem" ]]; then
+        ipp_warn "$problem: the Odoo tests cannot run"
+        record_part odoo 0 1 0 "DID NOT RUN: $problem"
+        return
+    fi
+    command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 ||
+        ipp_warn "no chromium on PATH: every tour will be skipped (and counted as failed)"
+
+    local tags="${ODOO_TEST_TAGS:-/invoice_public_pay}"
+    local port="${ODOO_TEST_HTTP_PORT:-}"
+    if [[ -z "$port" ]]; then
+        if ! port="$(ipp_free_port 8069 8199)"; then
+            record_part odoo 0 1 0 "no free HTTP port in 8069-8199 (set ODOO_TEST_HTTP_PORT)"
+            return
+        fi
+    fi
+    ODOO_TEST_DB="${ODOO_TEST_DB_PREFIX:-ipp_test}_$(date +%s)_$$"
+    local log="$LOG_DIR/odoo.log" rc
+    local args=(
+        -d "$ODOO_TEST_DB"
+        --addons-path="$(ipp_addons_path)"
+        -i "$IPP_ADDON,payment_demo"
+        --test-tags "$tags"
+        --stop-after-init
+        --http-interface=127.0.0.1
+        --http-port="$port"
+        --log-level=test
+    )
+    if [[ "${ODOO_TEST_WITH_DEMO:-0}" == 1 ]]; then
+        args+=(--with-demo)
+    fi
+    if [[ -n "${ODOO_TEST_ARGS:-}" ]]; then
+        local extra
+        read -r -a extra <<<"$ODOO_TEST_ARGS"
+        args+=("${extra[@]}")
+    fi
+    ipp_say "fresh database $ODOO_TEST_DB, HTTP port $port, --test-tags $tags"
+    ipp_say "log: $log"
+    ipp_say "running: $ODOO_PYTHON $ODOO_PATH/odoo-bin ${args[*]}"
+    ipp_odoo "${args[@]}" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    ipp_say "odoo-bin exited with status $rc"
+    drop_test_db
+    local allow=()
+    [[ "${ODOO_ALLOW_NO_TESTS:-0}" == 1 ]] && allow=(--allow-no-tests)
+    python3 "$IPP_SCRIPTS_DIR/ipp_results.py" odoo-log "$log" --rc "$rc" \
+        --out "$LOG_DIR/odoo.result" "${allow[@]}"
+    record_from_file odoo "$LOG_DIR/odoo.result"
+}
+
+# --------------------------------------------------------------------------
+# 3. lint: pylint-odoo, one test
+# --------------------------------------------------------------------------
+run_lint() {
+    section "lint: pylint-odoo on $IPP_ADDON/"
+    if ! ensure_dev_venv; then
+        record_part lint 0 1 0 "could not set up the dev venv .venv"
+        return
+    fi
+    if [[ ! -f "$IPP_ADDON/__manifest__.py" ]]; then
+        record_part lint 0 1 0 "no $IPP_ADDON/__manifest__.py"
+        return
+    fi
+    local rc
+    "$IPP_DEV_VENV/bin/pylint" --rcfile="$IPP_REPO_ROOT/.pylintrc" "$IPP_ADDON" 2>&1 |
+        tee "$LOG_DIR/pylint.log"
+    rc=${PIPESTATUS[0]}
+    if ((rc == 0)); then
+        ipp_say "pylint-odoo: clean"
+        record_part lint 1 0 0 "clean"
+    else
+        local count
+        count="$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: [A-Z][0-9]{4}' "$LOG_DIR/pylint.log" || true)"
+        ipp_say "pylint-odoo: exit status $rc, $count message(s) (see above)"
+        record_part lint 0 1 0 "$count message(s), pylint exit $rc"
+    fi
+}
+
+# --------------------------------------------------------------------------
+ipp_say "test run $RUN_ID, logs in ${LOG_DIR#"$IPP_REPO_ROOT"/}"
+# Quick parts first so that their result shows before the long Odoo log.
+wants_part core && run_core
+wants_part lint && run_lint
+wants_part odoo && run_odoo
+
+total_passed=0 total_failed=0 total_skipped=0
+section "summary"
+printf '%-34s %7s %7s %8s  %s\n' "part" "passed" "failed" "skipped" "notes"
+for key in "${PART_KEYS[@]}"; do
+    if [[ -z "${PART_PASSED[$key]+set}" ]]; then
+        wants_part "$key" || continue
+        # A part that was asked for but recorded nothing has crashed.
+        record_part "$key" 0 1 0 "crashed before reporting a result"
+    fi
+    printf '%-34s %7s %7s %8s  %s\n' "${PART_LABEL[$key]}" "${PART_PASSED[$key]}" \
+        "${PART_FAILED[$key]}" "${PART_SKIPPED[$key]}" "${PART_NOTE[$key]}"
+    total_passed=$((total_passed + PART_PASSED[$key]))
+    total_failed=$((total_failed + PART_FAILED[$key]))
+    total_skipped=$((total_skipped + PART_SKIPPED[$key]))
+done
+printf 'logs: %s\n' "$LOG_DIR"
+if [[ "${PART_NOTE[odoo]:-}" == "DID NOT RUN"* ]]; then
+    printf '!! The Odoo suite DID NOT RUN (%s): these counts cover only the Odoo-free parts.\n' \
+        "${PART_NOTE[odoo]#DID NOT RUN: }"
+fi
+if ((total_passed + total_failed + total_skipped == 0)); then
+    printf '!! No test ran at all.\n'
+fi
+echo
+closing="$total_passed passed, $total_failed failed"
+if ((total_skipped > 0)); then
+    closing+=", $total_skipped skipped"
+fi
+printf '%s\n' "$closing"
+if ((total_failed > 0)); then
+    exit 1
+fi
+exit 0
