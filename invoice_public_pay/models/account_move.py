@@ -38,10 +38,11 @@ class AccountMove(models.Model):
     def _compute_display_link_qr_code(self):
         # EXTENDS account: where the public pay link is printed, Odoo's own per-invoice
         # "pay online" QR code is not, so the customer has one call to action.
-        super()._compute_display_link_qr_code()
+        result = super()._compute_display_link_qr_code()
         for move in self.filtered("display_link_qr_code"):
             if move._invoice_pay_printed_url():
                 move.display_link_qr_code = False
+        return result
 
     def _invoice_pay_is_payable_online(self):
         """Whether the invoice is a posted customer invoice with an amount still due."""

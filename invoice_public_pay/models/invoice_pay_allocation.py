@@ -12,7 +12,7 @@ class InvoicePayAllocation(models.Model):
         "payment.transaction", required=True, ondelete="cascade", index=True, readonly=True
     )
     sequence = fields.Integer(readonly=True)
-    invoice_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True, index=True)
+    invoice_id = fields.Many2one("account.move", required=True, readonly=True, index=True)
     currency_id = fields.Many2one(related="transaction_id.currency_id")
     company_id = fields.Many2one(related="transaction_id.company_id")
     amount = fields.Monetary(string="Amount Chosen", readonly=True, required=True)

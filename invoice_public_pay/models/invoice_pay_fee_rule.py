@@ -161,14 +161,18 @@ class InvoicePayFeeRule(models.Model):
         if self.fixed_amount:
             parts.append(self.currency_id.format(self.fixed_amount))
         amount = " + ".join(parts) or currency.format(0.0)
-        sentence = _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
         limits = []
         if self.min_fee:
             limits.append(_("minimum %s", self.currency_id.format(self.min_fee)))
         if self.max_fee:
             limits.append(_("maximum %s", self.currency_id.format(self.max_fee)))
         if limits:
-            sentence = f"{sentence} ({', '.join(limits)})"
+            sentence = _(
+                "A %(amount)s convenience fee (%(limits)s) applies to %(method)s payments.",
+                amount=amount, limits=", ".join(limits), method=method,
+            )
+        else:
+            sentence = _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
         return sentence
 
     def _journal_item_parts(self, fee, currency, sign=1):

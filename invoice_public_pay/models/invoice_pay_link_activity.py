@@ -42,9 +42,9 @@ class InvoicePayLinkActivity(models.Model):
     )
     event = fields.Selection(LINK_EVENTS, required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
-    user_id = fields.Many2one("res.users", string="User", readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True)
     transaction_id = fields.Many2one(
-        "payment.transaction", string="Transaction", readonly=True, ondelete="set null", index="btree_not_null"
+        "payment.transaction", readonly=True, ondelete="set null", index="btree_not_null"
     )
     amount = fields.Monetary(readonly=True, currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", readonly=True)

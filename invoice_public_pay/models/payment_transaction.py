@@ -24,7 +24,7 @@ class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
     invoice_pay_link_id = fields.Many2one(
-        "invoice.pay.link", string="Invoice Pay Link", readonly=True, index="btree_not_null",
+        "invoice.pay.link", readonly=True, index="btree_not_null",
         ondelete="set null", copy=False,
     )
     invoice_pay_allocation_ids = fields.One2many(
@@ -59,7 +59,10 @@ class PaymentTransaction(models.Model):
         """
         self.ensure_one()
         if self.operation == "refund" and self.source_transaction_id.invoice_pay_fee:
-            return self._invoice_pay_create_refund_payment(**extra_create_values)
+            write_offs, payment_env = self._invoice_pay_refund_fee_write_offs()
+            return super(PaymentTransaction, self.with_env(payment_env))._create_payment(
+                write_off_line_vals=write_offs, **extra_create_values
+            )
         if not self.invoice_pay_allocation_ids or self.operation == "validation" or self.amount <= 0:
             return super()._create_payment(**extra_create_values)
         return self._invoice_pay_create_payment(**extra_create_values)
@@ -163,7 +166,7 @@ class PaymentTransaction(models.Model):
         fee = to_decimal(self.invoice_pay_fee, self.currency_id.decimal_places)
         return rule._journal_item_parts(fee, self.currency_id)
 
-    def _invoice_pay_create_refund_payment(self, **extra_create_values):
+    def _invoice_pay_refund_fee_write_offs(self):
         """Refund of a public-page payment: reverse the fee income in proportion.
 
         Odoo's refund is an outbound payment against the receivable only; here the
@@ -209,8 +212,7 @@ class PaymentTransaction(models.Model):
                 "balance": -balance,
                 **part.get("extra_vals", {}),
             })
-        transaction = self.with_env(self._invoice_pay_payment_model(parts).env)
-        return super(PaymentTransaction, transaction)._create_payment(write_off_line_vals=write_offs, **extra_create_values)
+        return write_offs, self._invoice_pay_payment_model(parts).env
 
     def _invoice_pay_payment_model(self, parts):
         """``account.payment``, told to keep our fee tax lines as they are when there are some.
@@ -288,9 +290,10 @@ class PaymentTransaction(models.Model):
 
     def _post_process(self):
         """Override of `payment` to record the payment in the pay link history and tell people."""
-        super()._post_process()
+        result = super()._post_process()
         for tx in self.filtered("invoice_pay_link_id"):
             tx._invoice_pay_after_state_change()
+        return result
 
     def _invoice_pay_after_state_change(self):
         self.ensure_one()

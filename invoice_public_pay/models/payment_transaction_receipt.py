@@ -8,9 +8,12 @@ _logger = logging.getLogger(__name__)
 
 
 class PaymentTransaction(models.Model):
-    """Printed receipts of payments made through the public pay link."""
+    """Printed receipts of payments made through the public pay link.
 
-    _inherit = "payment.transaction"
+    Apart from the payment processing in ``payment_transaction.py``: printing is its own concern.
+    """
+
+    _inherit = "payment.transaction"  # pylint: disable=consider-merging-classes-inherited
 
     def _invoice_pay_get_receipt_report(self):
         """The receipt layout chosen in the settings of the transaction's company (sudo)."""

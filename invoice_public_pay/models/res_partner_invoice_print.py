@@ -8,9 +8,12 @@ SHOW_ON_INVOICE_CHOICES = [
 
 
 class ResPartner(models.Model):
-    """Whether this customer's invoices and invoice emails carry the pay link."""
+    """Whether this customer's invoices and invoice emails carry the pay link.
 
-    _inherit = "res.partner"
+    Apart from the pay link management in ``res_partner.py``: printing is its own concern.
+    """
+
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     invoice_pay_show_on_invoice = fields.Selection(
         SHOW_ON_INVOICE_CHOICES,

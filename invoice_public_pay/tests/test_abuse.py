@@ -39,7 +39,7 @@ class TestPayPageAbuse(InvoicePayPaymentCommon, HttpCase):
         mail = self.env["mail.mail"].sudo().search([("model", "=", "payment.transaction"), ("res_id", "=", transaction.id)])
         pages["confirmation email"] = mail.body_html
         composer = self.env["mail.compose.message"].with_context(
-            self.customer.action_invoice_pay_send()["context"]
+            **self.customer.action_invoice_pay_send()["context"]
         ).create({})
         pages["pay link email"] = str(composer.body)
         for name, page in pages.items():

@@ -28,9 +28,10 @@ class TestInvoicePrintout(InvoicePayCommon, HttpCase):
     # Helpers
     # ------------------------------------------------------------
 
-    def _render(self, invoice):
+    def _render(self, invoice, user=None):
         """The printed invoice as an lxml tree (test mode renders the PDF's HTML)."""
-        content, _report_type = self.env["ir.actions.report"]._render_qweb_html(INVOICE_REPORT, invoice.ids)
+        Report = self.env["ir.actions.report"].with_user(user or self.env.user)
+        content, _report_type = Report._render_qweb_html(INVOICE_REPORT, invoice.ids)
         return html.fromstring(content)
 
     def _printed_pay_link(self, document):
@@ -154,20 +155,15 @@ class TestInvoicePrintout(InvoicePayCommon, HttpCase):
         self.assertFalse(self._events())
 
     def test_printing_is_read_only(self):
-        """The invoice prints on a read-only transaction, as the /report routes have."""
+        """A billing clerk prints the invoice in a read-only transaction, as /report routes run."""
         # Odoo computes the lines' parent sections by writing when it meets the lines
-        # one by one (account.move.line._compute_parent_id); compute them beforehand.
+        # one by one (account.move.line._compute_parent_id, not this addon): compute
+        # them beforehand, else Odoo's own write makes /report retry read/write.
         self.invoice.line_ids.mapped("parent_id")
         self.env.flush_all()
         with self._read_only_transaction():
-            document = self._render(self.invoice)
+            document = self._render(self.invoice, user=self.invoicing_user)
         self.assertEqual(self._printed_pay_link(document), ([self.pay_url], [self.pay_url]))
-
-    def test_report_route(self):
-        self.authenticate(self.invoicing_user.login, self.invoicing_user.login)
-        response = self.url_open(f"/report/html/account.report_invoice/{self.invoice.id}")
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(self._printed_pay_link(html.fromstring(response.content)), ([self.pay_url], [self.pay_url]))
 
     def test_sent_invoice_keeps_its_pdf_and_the_page_shows_the_balance(self):
         self._send_wizard(self.invoice).action_send_and_print()

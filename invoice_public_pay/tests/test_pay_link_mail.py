@@ -20,7 +20,7 @@ class TestPayLinkMail(InvoicePayCommon):
         partner = self.contact.with_user(user or self.invoicing_user)
         action = partner.action_invoice_pay_send()
         return Form(self.env["mail.compose.message"].with_user(user or self.invoicing_user).with_context(
-            action["context"]
+            **action["context"]
         ))
 
     def test_template_renders_link_balance_and_decodable_qr(self):

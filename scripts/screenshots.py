@@ -1,0 +1,133 @@
+"""Take the README screenshots from a running demo (./scripts/demo.sh).
+
+Usage: $ODOO_PYTHON scripts/screenshots.py BASE_URL DATABASE PAY_URL PARTNER_ID [OUT_DIR]
+
+Drives headless Chromium over the DevTools protocol (websocket-client, which
+Odoo's tours need anyway): logs in as admin for the customer form, then opens the
+customer's pay link as a phone would.
+"""
+
+import base64
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import requests
+import websocket
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class Browser:
+    """The few DevTools calls the screenshots need."""
+
+    def __init__(self, port=9333):
+        self.profile = tempfile.mkdtemp(prefix="ipp_shots_")
+        self.process = subprocess.Popen(
+            ["chromium", *CHROMIUM_FLAGS, f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}",
+             "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _attempt in range(50):
+            try:
+                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json"))
+                page = next(target for target in targets if target["type"] == "page")
+                break
+            except (OSError, StopIteration):
+                time.sleep(0.2)
+        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True)
+        self.message_id = 0
+
+    def call(self, method, **params):
+        self.message_id += 1
+        self.socket.send(json.dumps({"id": self.message_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self.message_id:
+                return message.get("result", {})
+
+    def size(self, width, height, mobile=False):
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+
+    def open(self, url, wait=4.0):
+        self.call("Page.navigate", url=url)
+        time.sleep(wait)
+
+    def wait_for(self, selector, timeout=60):
+        """Wait until ``selector`` matches (the backend builds its assets on first load)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.call("Runtime.evaluate", expression=f"!!document.querySelector({json.dumps(selector)})")
+            if found.get("result", {}).get("value"):
+                return
+            time.sleep(0.5)
+        where = self.call("Runtime.evaluate", expression="location.href + ' | ' + document.title")
+        raise TimeoutError(f"{selector} not found on {where.get('result', {}).get('value')}")
+
+    def run(self, script, wait=1.5):
+        self.call("Runtime.evaluate", expression=script, awaitPromise=True)
+        time.sleep(wait)
+
+    def shot(self, path, full_page=False):
+        params = {"format": "png"}
+        if full_page:
+            metrics = self.call("Page.getLayoutMetrics")["cssContentSize"]
+            params["clip"] = {"x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1}
+            params["captureBeyondViewport"] = True
+        Path(path).write_bytes(base64.b64decode(self.call("Page.captureScreenshot", **params)["data"]))
+        print("wrote", path)
+
+    def close(self):
+        self.socket.close()
+        self.process.terminate()
+
+
+def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots"):
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    session = requests.Session()
+    session.post(f"{base_url}/web/session/authenticate", json={
+        "jsonrpc": "2.0", "method": "call", "params": {"db": database, "login": "admin", "password": "admin"},
+    }).raise_for_status()
+    browser = Browser()
+    try:
+        browser.size(1280, 900)
+        host = base_url.split("//", 1)[1].split(":")[0]
+        browser.call("Network.enable")
+        browser.call("Network.setCookie", name="session_id", value=session.cookies["session_id"],
+                     domain=host, path="/")
+        browser.open(f"{base_url}/odoo/res.partner/{partner_id}", wait=1)
+        browser.wait_for(".o_notebook a[name='accounting']")
+        browser.run("document.querySelector(\".o_notebook a[name='accounting']\").click()")
+        browser.wait_for(".o_invoice_pay_copy_button")
+        browser.shot(out / "customer_form.png")
+        browser.call("Network.clearBrowserCookies")
+        browser.open(pay_url)
+        browser.shot(out / "landing.png")
+        browser.size(390, 844, mobile=True)
+        browser.open(f"{pay_url}/invoices")
+        browser.shot(out / "pay_page_phone.png", full_page=True)
+        browser.size(1280, 1000)
+        browser.open(f"{pay_url}/invoices")
+        browser.run("document.querySelector('.o_invoice_pay_select').click()", wait=0.5)
+        browser.run("document.querySelector('.o_invoice_pay_submit').click()", wait=3)
+        browser.run(
+            "document.querySelector(\"input[name='o_payment_radio'][data-payment-method-code='card']\")?.click()",
+            wait=3,
+        )
+        browser.run("document.querySelector('.o_invoice_pay_checkout').scrollIntoView()", wait=1)
+        browser.shot(out / "checkout_fee.png")
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
