@@ -11,3 +11,4 @@ from . import test_fees
 from . import test_invoice_printout
 from . import test_receipts
 from . import test_abuse
+from . import test_i18n
