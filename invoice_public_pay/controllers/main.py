@@ -9,6 +9,9 @@ from odoo.http import request
 from odoo.addons.payment.controllers import portal as payment_portal
 
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
+# Public pages: no login, read with GET only, rendered in the website/portal frame.
+PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
+JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"]}
 PUBLIC_PAGE_HEADERS = {
     # The token is in the page's URL: never send it to another site.
     "Referrer-Policy": "no-referrer",
@@ -125,7 +128,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # Pages
     # ------------------------------------------------------------
 
-    @http.route(INVOICE_PAY_ROUTE, type="http", auth="public", methods=["GET"], website=True, sitemap=False)
+    @http.route(INVOICE_PAY_ROUTE, **PAGE_ROUTE)
     def invoice_pay_landing(self, token, **kwargs):
         link = self._find_link(token)
         if not link:
@@ -133,10 +136,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link._log_opened()
         return self._render_public("invoice_public_pay.invoice_pay_landing", link._get_landing_values())
 
-    @http.route(
-        f"{INVOICE_PAY_ROUTE}/invoices", type="http", auth="public", methods=["GET"], website=True,
-        sitemap=False,
-    )
+    @http.route(f"{INVOICE_PAY_ROUTE}/invoices", **PAGE_ROUTE)
     def invoice_pay_invoices(self, token, tx=None, **kwargs):
         link = self._find_link(token)
         if not link:
@@ -146,30 +146,23 @@ class InvoicePayController(payment_portal.PaymentPortal):
         values["payment_result"] = link._get_payment_result(self._cast_as_int(tx))
         return self._render_public("invoice_public_pay.invoice_pay_invoices", values)
 
-    @http.route(
-        f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", type="http", auth="public",
-        methods=["GET"], website=True, sitemap=False,
-    )
+    @http.route(f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", **PAGE_ROUTE)
     def invoice_pay_invoice_pdf(self, token, invoice_id, download=False, **kwargs):
         link = self._find_link(token)
         invoice = link and link._get_printable_invoice(invoice_id)
-        if not invoice:
-            raise NotFound()
-        response = self._show_report(invoice, "pdf", "account.account_invoices", download=bool(download))
-        response.headers.update(PUBLIC_PAGE_HEADERS)
-        return response
+        return self._show_public_pdf(invoice, "account.account_invoices", download)
 
-    @http.route(
-        f"{INVOICE_PAY_ROUTE}/receipt/<int:transaction_id>", type="http", auth="public",
-        methods=["GET"], website=True, sitemap=False,
-    )
+    @http.route(f"{INVOICE_PAY_ROUTE}/receipt/<int:transaction_id>", **PAGE_ROUTE)
     def invoice_pay_receipt(self, token, transaction_id, download=False, **kwargs):
         link = self._find_link(token)
         transaction = link and link._get_receipt_transaction(transaction_id)
-        if not transaction:
+        return self._show_public_pdf(transaction, transaction and link._get_receipt_report(transaction), download)
+
+    def _show_public_pdf(self, record, report, download):
+        """The PDF of ``record`` (a document the link may show), else 404."""
+        if not record:
             raise NotFound()
-        report = link._get_receipt_report(transaction)
-        response = self._show_report(transaction, "pdf", report, download=bool(download))
+        response = self._show_report(record, "pdf", report, download=bool(download))
         response.headers.update(PUBLIC_PAGE_HEADERS)
         return response
 
@@ -177,7 +170,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # JSON routes of the page
     # ------------------------------------------------------------
 
-    @http.route(f"{INVOICE_PAY_ROUTE}/quote", type="jsonrpc", auth="public", methods=["POST"])
+    @http.route(f"{INVOICE_PAY_ROUTE}/quote", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
                           **kwargs):
@@ -190,14 +183,14 @@ class InvoicePayController(payment_portal.PaymentPortal):
         checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
         return checkout.to_json()
 
-    @http.route(f"{INVOICE_PAY_ROUTE}/spread", type="jsonrpc", auth="public", methods=["POST"])
+    @http.route(f"{INVOICE_PAY_ROUTE}/spread", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_spread(self, token, amount=None, group=None, **kwargs):
         """Spread one amount over a group's invoices, oldest due date first."""
         link = self._get_link_or_raise(token)
         return {"allocations": link._invoice_pay_spread_amount(amount, str(group or ""))}
 
-    @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", type="jsonrpc", auth="public", methods=["POST"], website=True)
+    @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE, website=True)
     @json_rate_limited
     def invoice_pay_payment_form(self, token, allocations=None, **kwargs):
         """Odoo's payment form for the chosen invoices, with the real total."""
@@ -228,7 +221,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         })
         return {**checkout.to_json(), "html": html}
 
-    @http.route(f"{INVOICE_PAY_ROUTE}/transaction", type="jsonrpc", auth="public", methods=["POST"])
+    @http.route(f"{INVOICE_PAY_ROUTE}/transaction", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_transaction(self, token, allocations=None, fee_signature=None, **kwargs):
         """Create the payment transaction of the chosen invoices and amounts.

@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import InvoicePayPaymentCommon
@@ -10,6 +11,17 @@ class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
     browser_size = "375x812"
     touch_enabled = True
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Card, with a 3 % fee, next to the demo method, which has none.
+        card = cls.env.ref("payment.payment_method_card")
+        cls.demo_provider.payment_method_ids = [Command.link(card.id)]
+        card.active = True
+        cls.env["invoice.pay.fee.rule"].create({
+            "name": "Card convenience fee", "payment_method_ids": [Command.set(card.ids)], "percentage": 3.0,
+        })
+
     def test_pay_two_invoices_on_a_phone(self):
         self.start_tour(f"{self.base_path}/invoices", "invoice_public_pay_pay_invoices")
         transaction = self.env["payment.transaction"].sudo().search(
@@ -17,7 +29,8 @@ class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
         )
         self.assertEqual(len(transaction), 1)
         self.assertEqual(transaction.state, "done")
-        self.assertEqual(transaction.amount, 500.25)
+        self.assertEqual(transaction.amount, 500.25, "paid with the demo method: no fee")
+        self.assertEqual(transaction.invoice_pay_fee, 0.0)
         self.assertAlmostEqual(self.invoice_old.amount_residual, 0.0)
         self.assertAlmostEqual(self.invoice_mid.amount_residual, 150.25)
         self.assertAlmostEqual(self.invoice_new.amount_residual, 1000.0)

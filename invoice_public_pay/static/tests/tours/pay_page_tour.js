@@ -38,9 +38,22 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             trigger: ".o_invoice_pay_checkout .o_invoice_pay_checkout_total:contains('500.25')",
         },
         {
-            content: "Choose the demo payment method",
-            trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-provider-code='demo']",
+            content: "Choose Card: its convenience fee is added and explained before paying",
+            trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='card']",
             run: "click",
+        },
+        {
+            content: "The fee line, the disclosure and the new total are shown",
+            trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line:not(.d-none):contains('Card convenience fee'):contains('15.01')):has(.o_invoice_pay_fee_disclosure:contains('3 %')) .o_invoice_pay_checkout_total:contains('515.26')",
+        },
+        {
+            content: "Switch to the demo method, which has no fee",
+            trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='demo']",
+            run: "click",
+        },
+        {
+            content: "The fee is gone and the total is back to the invoice amounts",
+            trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line.d-none) .o_invoice_pay_checkout_total:contains('500.25')",
         },
         {
             content: "Enter the (test) card details",
