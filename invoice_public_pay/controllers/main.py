@@ -1,6 +1,6 @@
 import functools
 
-from werkzeug.exceptions import NotFound, TooManyRequests, abort
+from werkzeug.exceptions import TooManyRequests, abort
 
 from odoo import _, http
 from odoo.exceptions import ValidationError
@@ -59,9 +59,11 @@ class InvoicePayController(payment_portal.PaymentPortal):
         response.headers.update(PUBLIC_PAGE_HEADERS)
         return response
 
-    def _render_invalid_link(self):
+    def _render_invalid_link(self, missing_document=False):
         # One answer for unknown, disabled and replaced tokens alike.
-        return self._render_public("invoice_public_pay.invoice_pay_invalid_link", {}, status=404)
+        return self._render_public(
+            "invoice_public_pay.invoice_pay_invalid_link", {"missing_document": missing_document}, status=404
+        )
 
     @staticmethod
     def _client_key():
@@ -159,9 +161,9 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return self._show_public_pdf(transaction, transaction and link._get_receipt_report(transaction), download)
 
     def _show_public_pdf(self, record, report, download):
-        """The PDF of ``record`` (a document the link may show), else 404."""
+        """The PDF of ``record`` (a document the link may show), else the 404 page."""
         if not record:
-            raise NotFound()
+            return self._render_invalid_link(missing_document=True)
         response = self._show_report(record, "pdf", report, download=bool(download))
         response.headers.update(PUBLIC_PAGE_HEADERS)
         return response

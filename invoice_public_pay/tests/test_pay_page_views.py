@@ -73,5 +73,9 @@ class TestPayPageViews(InvoicePayPaymentCommon, HttpCase):
         bill = self._customer_invoice(60.0, move_type="in_invoice")
         for invoice_id in (other_invoice.id, draft.id, bill.id, 999999999):
             with self.subTest(invoice_id=invoice_id):
-                self.assertEqual(self.url_open(f"{self.base_path}/invoice/{invoice_id}/pdf").status_code, 404)
+                response = self.url_open(f"{self.base_path}/invoice/{invoice_id}/pdf")
+                self.assertEqual(response.status_code, 404)
+                self.assertIn("This document is not available", response.text)
+                self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer")
+                self.assertNotIn(other_invoice.name, response.text)
         self.assertEqual(self.url_open(f"/invoice-pay/{'Q' * 43}/invoice/{self.invoice_mid.id}/pdf").status_code, 404)
