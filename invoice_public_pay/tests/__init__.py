@@ -12,3 +12,4 @@ from . import test_invoice_printout
 from . import test_receipts
 from . import test_abuse
 from . import test_i18n
+from . import test_query_counts
