@@ -1,6 +1,8 @@
 import base64
 import io
+import logging
 import re
+import time
 
 from dateutil.relativedelta import relativedelta
 
@@ -92,6 +94,27 @@ class InvoicePayCommon(AccountTestInvoicingCommon):
     def _token_of(url):
         match = PAY_URL_PATTERN.search(url or "")
         return match and match.group(1)
+
+    @staticmethod
+    def _capture_request_log(send_requests, expected=1, timeout=5):
+        """Records of Odoo's request log (``werkzeug``) while ``send_requests()`` runs.
+
+        The server thread logs a request once it has answered it: wait for
+        ``expected`` records.
+        """
+        records = []
+        handler = logging.Handler(level=logging.INFO)
+        handler.emit = records.append
+        request_logger = logging.getLogger("werkzeug")
+        request_logger.addHandler(handler)
+        try:
+            send_requests()
+            deadline = time.monotonic() + timeout
+            while len(records) < expected and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            request_logger.removeHandler(handler)
+        return records
 
     @staticmethod
     def _decode_qr_codes(image_data):

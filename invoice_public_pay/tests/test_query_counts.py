@@ -1,6 +1,3 @@
-import logging
-import time
-
 from odoo.tests import HttpCase, tagged
 
 from .common import InvoicePayPaymentCommon
@@ -15,19 +12,7 @@ class TestQueryCounts(InvoicePayPaymentCommon, HttpCase):
     """
 
     def _server_query_count(self, send_request):
-        records = []
-        handler = logging.Handler(level=logging.INFO)
-        handler.emit = records.append
-        request_logger = logging.getLogger("werkzeug")
-        request_logger.addHandler(handler)
-        try:
-            send_request()
-            deadline = time.monotonic() + 5
-            while not records and time.monotonic() < deadline:
-                time.sleep(0.05)
-        finally:
-            request_logger.removeHandler(handler)
-        return int(records[-1].perf_info.split()[0])
+        return int(self._capture_request_log(send_request)[-1].perf_info.split()[0])
 
     def _measure(self):
         def get_list():
