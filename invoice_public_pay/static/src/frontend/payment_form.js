@@ -52,6 +52,27 @@ patch(PaymentForm.prototype, {
         return params;
     },
 
+    /**
+     * Give providers whose inline form was rendered with an amount the new total.
+     *
+     * Stripe Elements is created with the amount read from its inline form values
+     * (in minor units) and must match the payment intent the server creates.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     * @param {object} quote
+     */
+    _invoicePayUpdateProviderAmounts(checkout, radio, quote) {
+        const minorAmount = Math.round(quote.amount_total * 10 ** quote.currency.decimal_places);
+        for (const container of checkout.querySelectorAll("[name='o_stripe_element_container']")) {
+            const values = JSON.parse(container.dataset.stripeInlineFormValues);
+            values.minor_amount = minorAmount;
+            container.dataset.stripeInlineFormValues = JSON.stringify(values);
+        }
+        // Elements already created for this option (the customer came back to it).
+        this.stripeElements?.[this._getPaymentOptionId(radio)]?.update({ amount: minorAmount });
+    },
+
     _getInvoicePayCheckout() {
         const checkout = this.el.closest(".o_invoice_pay_checkout");
         return checkout?.dataset.allocations ? checkout : null;
@@ -73,6 +94,7 @@ patch(PaymentForm.prototype, {
         }
         const quote = await rpc(`${checkout.dataset.basePath}/quote`, params);
         this.paymentContext.amount = quote.amount_total;
+        this._invoicePayUpdateProviderAmounts(checkout, radio, quote);
         checkout.dataset.feeSignature = quote.fee_signature;
         const feeLine = checkout.querySelector(".o_invoice_pay_fee_line");
         feeLine.classList.toggle("d-none", !quote.fee);
