@@ -3,7 +3,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.fields import Command
 from odoo.exceptions import ValidationError
-from odoo.tools import consteq
+from odoo.tools import consteq, format_date
 from odoo.tools.misc import hmac
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
@@ -307,6 +307,8 @@ class InvoicePayLink(models.Model):
             "credit_notes": self._get_open_credit_notes(),
             "today": today,
             "base_path": f"/invoice-pay/{self.token}",
+            # Plain formatting: the field widgets cost a few milliseconds per row.
+            "format_date": lambda date: format_date(self.env, date),
         }
 
     def _get_printable_invoice(self, invoice_id):
