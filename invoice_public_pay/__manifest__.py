@@ -13,6 +13,7 @@
         "security/invoice_public_pay_security.xml",
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/invoice_pay_link_activity_views.xml",
         "views/res_partner_views.xml",
         "views/invoice_pay_templates.xml",

@@ -9,8 +9,10 @@ import logging
 
 from .pay_core.tokens import mask_pay_link_tokens
 
-# werkzeug: one line per request; odoo.http: errors raised while serving it
-MASKED_LOGGERS = ("werkzeug", "odoo.http")
+# werkzeug: one line per request; odoo.http: errors raised while serving it;
+# odoo.sql_db: failed statements (and all of them at debug_sql), which may hold a
+# transaction's landing route.
+MASKED_LOGGERS = ("werkzeug", "odoo.http", "odoo.sql_db")
 
 
 class PayLinkTokenFilter(logging.Filter):

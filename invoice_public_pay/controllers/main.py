@@ -1,10 +1,14 @@
+import contextlib
 import functools
+
+import psycopg2
 
 from werkzeug.exceptions import TooManyRequests, abort
 
 from odoo import _, http
 from odoo.exceptions import ValidationError
 from odoo.http import request
+from odoo.tools import mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
@@ -253,21 +257,35 @@ class InvoicePayController(payment_portal.PaymentPortal):
             raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
         link._check_fee_unchanged(checkout, fee_signature)
         is_customer_user = self._visitor_is_customer_user(link)
-        tx_sudo = self._create_transaction(
-            provider_id=provider.id,
-            payment_method_id=payment_method.id,
-            token_id=payment_token.id if payment_token else None,
-            amount=float(checkout.amount_total),
-            currency_id=checkout.currency.id,
-            partner_id=self._payment_partner(link).id,
-            flow=flow,
-            tokenization_requested=bool(kwargs.get("tokenization_requested")) and is_customer_user,
-            landing_route=f"/invoice-pay/{token}/invoices",
-            reference_prefix=link._get_reference_prefix(checkout),
-            custom_create_values=link._get_transaction_values(checkout),
-        )
+        with self._retry_on_reference_collision():
+            tx_sudo = self._create_transaction(
+                provider_id=provider.id,
+                payment_method_id=payment_method.id,
+                token_id=payment_token.id if payment_token else None,
+                amount=float(checkout.amount_total),
+                currency_id=checkout.currency.id,
+                partner_id=self._payment_partner(link).id,
+                flow=flow,
+                tokenization_requested=bool(kwargs.get("tokenization_requested")) and is_customer_user,
+                landing_route=f"/invoice-pay/{token}/invoices",
+                reference_prefix=link._get_reference_prefix(checkout),
+                custom_create_values=link._get_transaction_values(checkout),
+            )
         tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"
         return tx_sudo._get_processing_values()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _retry_on_reference_collision():
+        """Two customers paying the same invoice at the same instant compute the same
+        transaction reference; the second insert hits the unique index. Odoo retries
+        a request on a serialization failure, and the retry sees the first reference
+        and picks the next suffix."""
+        try:
+            with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                yield
+        except psycopg2.errors.UniqueViolation as error:
+            raise psycopg2.errors.SerializationFailure(str(error)) from error
 
     def _read_payment_token(self, link, token_id):
         """The saved payment method the visitor chose, only for users of the customer."""

@@ -352,10 +352,14 @@ class InvoicePayLink(models.Model):
         }
 
     def _get_reference_prefix(self, checkout):
-        """Transaction reference: the invoice for one, a batch reference for several."""
-        if len(checkout.invoices) == 1:
-            return checkout.invoices.name
-        return checkout.company.get_next_batch_payment_communication()
+        """Transaction reference: the invoice's number, with the count of the others.
+
+        No sequence is taken: concurrent payments would queue on it. Odoo makes the
+        reference unique by adding a suffix.
+        """
+        first = checkout.lines[0][0]
+        others = len(checkout.lines) - 1
+        return f"{first.name}+{others}" if others else first.name
 
     def _get_transaction_values(self, checkout):
         """Create values linking a new transaction to this link and the chosen amounts."""

@@ -3,6 +3,7 @@ import logging
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.tools import mute_logger
 
 from ..pay_core.tokens import generate_token, is_well_formed_token
 
@@ -69,7 +70,7 @@ class InvoicePayLink(models.Model):
         missing = commercial_partners - links.partner_id
         if missing:
             try:
-                with self.env.cr.savepoint():
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                     links |= self.sudo().create(
                         [{"partner_id": partner.id, "token": generate_token()} for partner in missing]
                     )

@@ -40,6 +40,10 @@ class PaymentTransaction(models.Model):
         string="Abandoned", readonly=True, copy=False,
         help="Cancelled automatically: the customer left the pay page without paying.",
     )
+    invoice_pay_confirmation_pending = fields.Boolean(
+        readonly=True, copy=False, index="btree_not_null",
+        help="The customer's confirmation email is waiting to be sent.",
+    )
     invoice_pay_unapplied_amount = fields.Monetary(
         string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
         help="Part of the payment that could not be applied to the chosen invoices (paid in the "
@@ -288,6 +292,22 @@ class PaymentTransaction(models.Model):
     # Post-processing: history, confirmation, notifications
     # ------------------------------------------------------------
 
+    def _log_message_on_linked_documents(self, message):
+        """Override of `account_payment`: one batch of notes for all the invoices paid.
+
+        A payment of the pay page may cover a hundred invoices; Odoo posts a message
+        on each, one by one, at every state change.
+        """
+        self.ensure_one()
+        if not self.invoice_pay_link_id or self.source_transaction_id:
+            return super()._log_message_on_linked_documents(message)
+        invoices = self._get_invoices_to_notify()
+        if invoices:
+            invoices._message_log_batch(
+                bodies=dict.fromkeys(invoices.ids, message), author_id=self.env.user.partner_id.id,
+            )
+        return None
+
     def _post_process(self):
         """Override of `payment` to record the payment in the pay link history and tell people."""
         result = super()._post_process()
@@ -311,14 +331,16 @@ class PaymentTransaction(models.Model):
             self._invoice_pay_notify_done()
 
     def _invoice_pay_notify_done(self):
-        """Email the customer a confirmation; log the payment and notify the salespeople."""
+        """Log the payment and notify the salespeople; queue the customer's confirmation.
+
+        The confirmation email carries the receipt PDF. Printing it here would keep
+        the customer's request (and the invoices' locks) waiting for wkhtmltopdf,
+        which loads its styles from this same server: a cron sends it instead.
+        """
         partner = self.partner_id.commercial_partner_id
-        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
-        if template and (self.partner_id.email or partner.email):
-            template.sudo().send_mail(
-                self.id, email_layout_xmlid="mail.mail_notification_light",
-                email_values=self._invoice_pay_receipt_email_values(),
-            )
+        if self.partner_id.email or partner.email:
+            self.invoice_pay_confirmation_pending = True
+            self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
         salespeople = (partner.user_id | self.invoice_pay_allocation_ids.invoice_id.invoice_user_id).partner_id
         body = self.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_payment_note", {"tx": self})
         partner.sudo().message_post(
@@ -327,6 +349,21 @@ class PaymentTransaction(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+
+    @api.model
+    def _cron_send_invoice_pay_confirmations(self, limit=50):
+        """Email the confirmation, with the receipt, of payments done on the pay page."""
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
+        transactions = self.sudo().search([("invoice_pay_confirmation_pending", "=", True)], limit=limit)
+        for transaction in transactions:
+            if template:
+                template.send_mail(
+                    transaction.id, email_layout_xmlid="mail.mail_notification_light",
+                    email_values=transaction._invoice_pay_receipt_email_values(),
+                )
+            transaction.invoice_pay_confirmation_pending = False
+        if len(transactions) == limit:
+            self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
 
     @api.autovacuum
     def _gc_invoice_pay_abandoned_transactions(self):

@@ -208,6 +208,8 @@ class InvoicePayPaymentCommon(InvoicePayCommon):
         transaction.invalidate_recordset()
         if not transaction.is_post_processed:
             transaction._post_process()
+        # The confirmation email (with the receipt) is sent by a cron.
+        self.env["payment.transaction"]._cron_send_invoice_pay_confirmations()
         return transaction
 
     def _pay(self, allocations, state="done", **overrides):
