@@ -24,9 +24,13 @@ The helpers (database, server, request log, data) are reused by scripts/load.py.
 """
 
 import argparse
+import collections
 import contextlib
+import cProfile
 import datetime
+import logging
 import os
+import pstats
 import re
 import secrets
 import shutil
@@ -71,6 +75,10 @@ def say(message):
 
 class BenchError(RuntimeError):
     """Something the benchmark cannot go on without."""
+
+
+class NoPerfFigures(BenchError):
+    """A request's log line came without its perf figures (a log record of the request took them)."""
 
 
 # ----------------------------------------------------------------------------
@@ -130,6 +138,8 @@ def odoo_cmd(*args):
 
 def port_is_free(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As Odoo does: connections of a server stopped a moment ago (TIME_WAIT) do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -310,6 +320,11 @@ class LogTail:
 # ----------------------------------------------------------------------------
 
 _odoo_configured = []
+DRIVER_LOG = []  # where this process's own Odoo logs go (set before the first use of Odoo)
+
+
+def set_driver_log(path):
+    DRIVER_LOG[:] = [path]
 
 
 def _odoo():
@@ -320,8 +335,9 @@ def _odoo():
     from odoo.tools import config  # noqa: PLC0415 pylint: disable=import-outside-toplevel
 
     if not _odoo_configured:
+        log_args = [f"--logfile={DRIVER_LOG[0]}"] if DRIVER_LOG else []
         config.parse_config(
-            [f"--addons-path={ADDONS_PATH}", "--log-level=warn", "--max-cron-threads=0", "--no-http"],
+            [f"--addons-path={ADDONS_PATH}", "--log-level=warn", "--max-cron-threads=0", "--no-http", *log_args],
             setup_logging=True,
         )
         _odoo_configured.append(True)
@@ -354,6 +370,34 @@ def close_in_process_connections(db):
 
 def sql_counter():
     return _odoo().sql_db.sql_counter
+
+
+def normalize_query(query):
+    """A query with its literals replaced, so that the same statement run per record counts as one."""
+    query = re.sub(r"'(?:[^']|'')*'", "?", query)
+    query = re.sub(r"\b\d+(?:\.\d+)?\b", "N", query)
+    query = re.sub(r"N(?:\s*,\s*N)+", "N..", query)
+    return re.sub(r"\s+", " ", query).strip()
+
+
+def collect_tokens(data):
+    """Every pay link token found in a nested structure of customer dicts."""
+    if isinstance(data, dict):
+        tokens = {data["token"]} if isinstance(data.get("token"), str) else set()
+        for value in data.values():
+            tokens |= collect_tokens(value)
+        return tokens
+    if isinstance(data, (list, tuple)):
+        return set().union(*(collect_tokens(value) for value in data)) if data else set()
+    return set()
+
+
+def tokens_in_file(path, tokens):
+    """How many lines of ``path`` contain one of ``tokens`` (the log must never hold one)."""
+    if not tokens or not os.path.exists(path):
+        return 0
+    with open(path, encoding="utf-8", errors="replace") as log:
+        return sum(1 for line in log if any(token in line for token in tokens))
 
 
 def money(value):
@@ -534,6 +578,7 @@ class Benchmark:
         os.makedirs(self.log_dir, exist_ok=True)
         self.install_log = os.path.join(self.log_dir, f"{self.db}-install.log")
         self.server_log = os.path.join(self.log_dir, f"{self.db}-server.log")
+        set_driver_log(os.path.join(self.log_dir, f"{self.db}-driver.log"))
         self.server = OdooServer(
             self.db, args.port, self.server_log, name="benchmark",
             extra_args=[
@@ -545,8 +590,14 @@ class Benchmark:
             ],
         )
         self.series = {}
+        self.diagnoses = {}
+        self.page_sizes = {}
         self.data = {}
         self.notes = []
+        self.results = []
+        self.tail = None
+        self.code = ""
+        self.load_before = self.load_after = "-"
 
     # -- helpers ------------------------------------------------------------
 
@@ -565,19 +616,25 @@ class Benchmark:
         if logged.status >= 400:
             raise BenchError(f"{logged.method} {logged.path} answered HTTP {logged.status}")
         if logged.server_ms is None:
-            raise BenchError(f"the log line of {logged.path} has no perf figures (another log line took them)")
+            raise NoPerfFigures(f"the log line of {logged.path} has no perf figures (another log line took them)")
         return outcome, logged
 
     def repeat(self, n, route, call, check=None, warmups=1):
         """Warm-up request(s), then ``repeat`` measured ones (server figures from the log)."""
         serie = self.serie(n, route)
         for index in range(warmups + self.args.repeat):
-            marker = Client.next_marker()
-            started = time.perf_counter()
-            _outcome, logged = self.timed_request(call, marker, check)
+            for attempt in range(3):
+                marker = Client.next_marker()
+                started = time.perf_counter()
+                try:
+                    _outcome, logged = self.timed_request(call, marker, check)
+                    break
+                except NoPerfFigures:
+                    if attempt == 2:
+                        raise
             client_ms = (time.perf_counter() - started) * 1000
             if index >= warmups:
-                serie.samples.append((logged.server_ms, logged.queries, client_ms))
+                serie.samples.append((logged.server_ms, logged.queries, client_ms, logged.query_time * 1000))
         return serie
 
     @staticmethod
@@ -607,12 +664,13 @@ class Benchmark:
             for n in self.args.payment_sizes:
                 # One customer per payment, paying all its n open invoices in full.
                 started = time.perf_counter()
+                # 2 x runs measured (poll route, in process) + 1 diagnosed (SQL log, profiler).
                 self.data[("pay", n)] = [
                     create_customer(env, f"Bench Payer {n} #{index + 1}", n, portal=False)
-                    for index in range(2 * runs)
+                    for index in range(2 * runs + 1)
                 ]
                 env.cr.commit()
-                say(f"  {2 * runs} payers with {n} open invoices each in {time.perf_counter() - started:.1f}s")
+                say(f"  {2 * runs + 1} payers with {n} open invoices each in {time.perf_counter() - started:.1f}s")
 
     def measure_pages(self):
         base = self.server.base_url
@@ -621,11 +679,12 @@ class Benchmark:
             path = f"/invoice-pay/{data['token']}"
             public = Client(base)
 
-            def check_list(outcome, logged, n=n, data=data):
+            def check_list(outcome, logged, n=n):
                 response = outcome[0]
                 found = len(re.findall(r'data-invoice-id="\d+"', response.text))
                 if logged.status == 200 and found != n:
                     raise BenchError(f"the list page of the N={n} customer shows {found} invoices, not {n}")
+                self.page_sizes[n] = len(response.content)
 
             say(f"N={n}: our list page, quote, landing; Odoo's overdue page")
             self.repeat(n, "list", lambda marker, c=public, p=path: c.get(f"{p}/invoices", marker), check_list)
@@ -647,7 +706,7 @@ class Benchmark:
             portal = Client(base)
             portal.login(self.db, data["login"], data["password"])
 
-            def check_overdue(outcome, logged, n=n):
+            def check_overdue(outcome, _logged):
                 response = outcome[0]
                 if response.url.rstrip("/").endswith("/my/invoices") or "/web/login" in response.url:
                     raise BenchError(f"/my/invoices/overdue redirected to {response.url}: no overdue invoices?")
@@ -664,13 +723,16 @@ class Benchmark:
                 f"(one customer each, all its invoices in full)")
             poll_serie = self.serie(n, "poll")
             tx_serie = self.serie(n, "transaction", informational=True)
+            sim_serie = self.serie(n, "simulate", informational=True)
             in_process = self.serie(n, "post_process", source="in-process")
             # a) the customer's way: transaction, demo payment, poll (post-processing in the request)
             for index in range(runs):
                 client = Client(base)
                 payer = payers[index]
                 reference, tx_logged = self._start_payment(client, payer, provider_id, method_id)
-                self._simulate_done(client, reference)
+                sim_marker = Client.next_marker()
+                self._simulate_done(client, reference, sim_marker)
+                sim_logged = self.tail.wait_for(sim_marker)
                 marker = Client.next_marker()
                 started = time.perf_counter()
                 outcome, logged = self.timed_request(
@@ -681,8 +743,11 @@ class Benchmark:
                 if result.get("state") != "done":
                     raise BenchError(f"poll says {result}")
                 if index:
-                    poll_serie.samples.append((logged.server_ms, logged.queries, client_ms))
-                    tx_serie.samples.append((tx_logged.server_ms, tx_logged.queries, None))
+                    poll_serie.samples.append((logged.server_ms, logged.queries, client_ms, logged.query_time * 1000))
+                    tx_serie.samples.append(
+                        (tx_logged.server_ms, tx_logged.queries, None, tx_logged.query_time * 1000))
+                    sim_serie.samples.append(
+                        (sim_logged.server_ms, sim_logged.queries, None, sim_logged.query_time * 1000))
                 self._check_paid(reference, payer["invoices"])
             # b) the same post-processing timed in this process, without HTTP
             references = []
@@ -695,8 +760,15 @@ class Benchmark:
             for index, (reference, chunk) in enumerate(references):
                 seconds, queries = self._post_process_in_process(reference)
                 if index:
-                    in_process.samples.append((seconds * 1000, queries, None))
+                    in_process.samples.append((seconds * 1000, queries, None, None))
                 self._check_paid(reference, chunk)
+            # c) one more, not timed: which queries repeat, where the time goes
+            client = Client(base)
+            payer = payers[2 * runs]
+            reference, _tx_logged = self._start_payment(client, payer, provider_id, method_id)
+            self._simulate_done(client, reference)
+            self.diagnoses[n] = self._diagnose_post_process(reference)
+            self._check_paid(reference, payer["invoices"])
 
     def _start_payment(self, client, payer, provider_id, method_id):
         path = f"/invoice-pay/{payer['token']}"
@@ -710,10 +782,10 @@ class Benchmark:
         return result["reference"], logged
 
     @staticmethod
-    def _simulate_done(client, reference):
+    def _simulate_done(client, reference, marker=None):
         _result, error, _response, _elapsed = client.rpc(
             "/payment/demo/simulate_payment",
-            {"reference": reference, "payment_details": "4242", "simulated_state": "done"},
+            {"reference": reference, "payment_details": "4242", "simulated_state": "done"}, marker,
         )
         if error:
             raise BenchError(f"demo payment of {reference} failed: {error}")
@@ -730,6 +802,67 @@ class Benchmark:
             env.flush_all()
             env.cr.commit()
             return time.perf_counter() - started, sql_counter() - count0
+
+    # Where a payment's post-processing spends its time (cumulative, under cProfile).
+    PROFILE_POINTS = [
+        ("invoice_public_pay", "_invoice_pay_create_payment", "payment entry + reconciliation (ours)"),
+        ("account/models/account_payment.py", "create", "  account.payment create (1 line per invoice)"),
+        ("account/models/account_move_line.py", "_reconcile_plan", "  _reconcile_plan (1 pair per invoice)"),
+        ("account_payment/models/payment_transaction.py", "_log_message_on_linked_documents",
+         "chatter message on each invoice (Odoo)"),
+        ("invoice_public_pay", "_invoice_pay_notify_done", "confirmation email + note (ours)"),
+        ("base/models/ir_actions_report.py", "_render_qweb_pdf", "  of which PDF rendering (wkhtmltopdf)"),
+        ("odoo/sql_db.py", "commit", "commit (pre-commit: tracking of the invoices)"),
+    ]
+
+    def _diagnose_post_process(self, reference):
+        """Post-process once with the SQL debug log captured and cProfile on (not timed)."""
+        queries = []
+        phase = ["post-process"]
+        per_phase = collections.Counter()
+
+        class Capture(logging.Handler):
+            def emit(self, record):
+                match = re.search(r"\] query: (.*)", record.getMessage(), re.S)
+                if match:
+                    queries.append(match.group(1))
+                    per_phase[phase[0]] += 1
+
+        sql_logger = logging.getLogger("odoo.sql_db")
+        handler, level = Capture(), sql_logger.level
+        profiler = cProfile.Profile()
+        with odoo_env(self.db) as env:
+            tx = env["payment.transaction"].search([("reference", "=", reference)])
+            env.invalidate_all()
+            sql_logger.addHandler(handler)
+            sql_logger.setLevel(logging.DEBUG)
+            try:
+                profiler.enable()
+                tx._post_process()
+                env.flush_all()
+                # Commit included: its pre-commit hooks write the tracking of the invoices.
+                phase[0] = "commit"
+                env.cr.commit()
+                profiler.disable()
+            finally:
+                sql_logger.removeHandler(handler)
+                sql_logger.setLevel(level)
+        patterns = collections.Counter(normalize_query(query) for query in queries)
+        stats = pstats.Stats(profiler).stats
+        total = max((value[3] for value in stats.values()), default=0)
+        points = []
+        for path_part, function, label in self.PROFILE_POINTS:
+            cumulative = max(
+                (value[3] for (filename, _line, name), value in stats.items()
+                 if name == function and path_part in filename),
+                default=None,
+            )
+            if cumulative is not None:
+                points.append((label, cumulative))
+        return {
+            "queries": len(queries), "per_phase": dict(per_phase), "patterns": patterns.most_common(8),
+            "total": total, "points": points,
+        }
 
     def _check_paid(self, reference, chunk):
         with odoo_env(self.db) as env:
@@ -751,6 +884,7 @@ class Benchmark:
         "landing": "our landing     GET /invoice-pay/<token>",
         "overdue": "Odoo overdue    GET /my/invoices/overdue (portal user)",
         "transaction": "our transaction POST /invoice-pay/<token>/transaction",
+        "simulate": "demo provider   POST /payment/demo/simulate_payment",
         "poll": "complete pay    POST /payment/status/poll (post-processing)",
         "post_process": "complete pay    tx._post_process() + commit, in process",
     }
@@ -768,7 +902,7 @@ class Benchmark:
         )
         out.append(
             "server ms, queries: Odoo's request log line (werkzeug logger, odoo/netsvc.py PerfFilter): "
-            "query_time + remaining_time, query_count;"
+            "query_time + remaining_time, query_count; sql ms = query_time;"
         )
         out.append(
             "  'in process' rows: payment.transaction._post_process() + flush + commit timed with "
@@ -776,8 +910,8 @@ class Benchmark:
         )
         out.append("  2 cores shared with other Odoo processes: times are noisy, query counts are exact.")
         out.append("-" * 100)
-        out.append(f"{'N':>6}  {'route':<62} {'median ms':>10} {'min-max ms':>15} {'queries':>9}")
-        order = ["list", "quote", "landing", "overdue", "transaction", "poll", "post_process"]
+        out.append(f"{'N':>6}  {'route':<62} {'median ms':>10} {'min-max ms':>15} {'queries':>9} {'sql ms':>7}")
+        order = ["list", "quote", "landing", "overdue", "transaction", "simulate", "poll", "post_process"]
         for (n, route) in sorted(self.series, key=lambda key: (order.index(key[1]) >= 4, key[0], order.index(key[1]))):
             serie = self.series[(n, route)]
             if not serie.samples:
@@ -786,16 +920,24 @@ class Benchmark:
             queries = serie.queries()
             qtext = str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}"
             label = self.ROUTE_LABELS[route] + (" (info)" if serie.informational else "")
+            sql_times = [s[3] for s in serie.samples if s[3] is not None]
+            sql_text = f"{statistics.median(sql_times):7.0f}" if sql_times else f"{'-':>7}"
             out.append(
                 f"{n:>6}  {label:<62} {serie.median_ms():>10.1f} {min(times):>7.1f}-{max(times):<7.1f} {qtext:>9}"
+                f" {sql_text}"
             )
         out.append("-" * 100)
         out.append("ratio our list page / Odoo's overdue page (median server time):")
         for n in self.args.sizes:
             ours, odoo = self.series.get((n, "list")), self.series.get((n, "overdue"))
             if ours and odoo and ours.samples and odoo.samples:
+                sql = statistics.median(sample[3] for sample in ours.samples)
                 out.append(f"  N={n:>5}: {ours.median_ms():8.1f} ms / {odoo.median_ms():8.1f} ms = "
-                           f"{ours.median_ms() / odoo.median_ms():.2f}x")
+                           f"{ours.median_ms() / odoo.median_ms():5.2f}x   (our page: {sql:.0f} ms in SQL, "
+                           f"the rest is Python/QWeb rendering)")
+        if self.page_sizes:
+            out.append("our list page HTML: " + ", ".join(
+                f"N={n}: {size / 1024:.0f} KiB" for n, size in sorted(self.page_sizes.items())))
         out.append("-" * 100)
         out.append("targets:")
         self.results = []
@@ -829,6 +971,20 @@ class Benchmark:
                 f"completing a payment over {big} invoices under {MAX_PAYMENT_SECONDS:.0f} s",
                 f"poll route {poll.median_ms() / 1000:.2f} s, in process {inproc.median_ms() / 1000:.2f} s", out,
             )
+        for n, diagnosis in sorted(self.diagnoses.items()):
+            if n != max(self.diagnoses):
+                continue
+            out.append("-" * 100)
+            phases = ", ".join(f"{count} in {name}" for name, count in diagnosis["per_phase"].items())
+            out.append(f"diagnosis: post-processing one more payment over {n} invoices (not timed above): "
+                       f"{diagnosis['queries']} queries ({phases});")
+            out.append("  most repeated statements (odoo.sql_db debug log):")
+            for query, count in diagnosis["patterns"]:
+                out.append(f"  {count:>5}x {query[:150]}")
+            out.append(f"  where the time goes (cProfile cumulative, total {diagnosis['total']:.2f}s with profiler "
+                       "overhead):")
+            for label, seconds in diagnosis["points"]:
+                out.append(f"    {label:<48} {seconds:6.2f}s  {100 * seconds / diagnosis['total']:3.0f}%")
         for note in self.notes:
             out.append(f"note: {note}")
         out.append("=" * 100)
@@ -866,6 +1022,10 @@ class Benchmark:
             self.measure_pages()
             self.measure_payments()
             self.load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            leaked = tokens_in_file(self.server_log, collect_tokens(self.data))
+            self.notes.append(
+                f"pay link tokens written in the server log: {leaked} (the request lines show /invoice-pay/***)"
+            )
             problems = [line for line in self.tail.other_lines if " ERROR " in line or " CRITICAL " in line]
             if problems:
                 self.notes.append(f"{len(problems)} ERROR line(s) in the server log, first: {problems[0][:200]}")

@@ -23,6 +23,10 @@
 #   --workers K           LOAD_WORKERS            Odoo HTTP workers                [2]
 #   --port P              LOAD_PORT               HTTP port on 127.0.0.1           [8077]
 #   --gevent-port P       LOAD_GEVENT_PORT        Odoo's gevent (websocket) port   [8078]
+#   --request-timeout S   LOAD_REQUEST_TIMEOUT    seconds a customer waits per request [60]
+#   --report-url URL      LOAD_REPORT_URL         diagnostic only: Odoo's report.url (where
+#                                                 wkhtmltopdf fetches assets), e.g. a closed
+#                                                 local port to make receipt PDFs fail fast
 #   --seed K              LOAD_SEED               random choices of the customers  [1]
 #   --addon-ref REF       IPP_ADDON_REF           test a git ref (e.g. HEAD) instead of the
 #                                                 working tree (copied at start either way)
@@ -38,13 +42,18 @@ cd "$IPP_REPO_ROOT" || exit 2
 
 for arg in "$@"; do
     if [[ "$arg" == -h || "$arg" == --help ]]; then
-        sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
     fi
 done
 
-odoo_available || ipp_die "$IPP_ODOO_UNAVAILABLE_REASON"
-ensure_postgres || ipp_die "PostgreSQL is not available"
-"$ODOO_PYTHON" -c 'import requests' 2>/dev/null || ipp_die "the requests package is missing in $ODOO_PYTHON"
+# The run cannot be made: exit 2 (1 means a target missed / a check failed).
+cannot_run() {
+    ipp_warn "$*"
+    exit 2
+}
+odoo_available || cannot_run "$IPP_ODOO_UNAVAILABLE_REASON"
+ensure_postgres || cannot_run "PostgreSQL is not available"
+"$ODOO_PYTHON" -c 'import requests' 2>/dev/null || cannot_run "the requests package is missing in $ODOO_PYTHON"
 
 exec "$ODOO_PYTHON" "$IPP_SCRIPTS_DIR/load.py" "$@"
