@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.fields import Command
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL, format_amount, mute_logger
 
 from ..pay_core.fees import fee_refund_share
 from ..pay_core.money import to_decimal
@@ -142,9 +142,12 @@ class PaymentTransaction(models.Model):
         """
         term_lines = invoices.line_ids.filtered(lambda line: line.display_type == "payment_term")
         if term_lines:
-            self.env.execute_query(SQL(
-                "SELECT id FROM account_move_line WHERE id IN %s FOR NO KEY UPDATE", tuple(term_lines.ids)
-            ))
+            # A serialization failure here is expected under concurrency and retried by
+            # Odoo: not an error worth a log line.
+            with mute_logger("odoo.sql_db"):
+                self.env.execute_query(SQL(
+                    "SELECT id FROM account_move_line WHERE id IN %s FOR NO KEY UPDATE", tuple(term_lines.ids)
+                ))
             term_lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
         return term_lines.filtered(lambda line: not line.reconciled)
 
