@@ -647,14 +647,10 @@ class Benchmark:
     # -- steps ----------------------------------------------------------------
 
     def setup(self):
-        say(f"creating database {self.db} with {MODULES} (no demo data)...")
-        seconds = install_database(self.db, self.install_log)
-        say(f"  installed in {seconds:.0f}s (log: {self.install_log})")
+        provider_id, method_id = prepare_database(self.db, self.install_log, self.server.base_url)
+        self.data["provider_id"], self.data["method_id"] = provider_id, method_id
         with odoo_env(self.db) as env:
-            provider, method = enable_demo_provider(env, self.server.base_url)
-            self.data["provider_id"], self.data["method_id"] = provider.id, method.id
             self.data["currency"] = env.company.currency_id.name
-            env.cr.commit()
             for n in self.args.sizes:
                 started = time.perf_counter()
                 self.data[n] = create_customer(env, f"Bench Customer {n}", n)
@@ -1031,14 +1027,7 @@ class Benchmark:
                 self.notes.append(f"{len(problems)} ERROR line(s) in the server log, first: {problems[0][:200]}")
             ok = self.report()
         finally:
-            self.server.stop()
-            if os.environ.get("KEEP_DB") == "1":
-                say(f"KEEP_DB=1: database {self.db} kept")
-            elif drop_database(self.db, self.install_log):
-                say(f"database {self.db} dropped")
-            else:
-                say(f"WARNING: could not drop database {self.db}")
-            shutil.rmtree(addon_tmp, ignore_errors=True)
+            clean_up(self.server, self.db, self.install_log, addon_tmp)
         return ok
 
 
@@ -1065,14 +1054,41 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def prepare_database(db, install_log, base_url):
+    """Create ``db`` with the addon and the demo provider enabled; return (provider id, method id)."""
+    say(f"creating database {db} with {MODULES} (no demo data)...")
+    seconds = install_database(db, install_log)
+    say(f"  installed in {seconds:.0f}s (log: {install_log})")
+    with odoo_env(db) as env:
+        provider, method = enable_demo_provider(env, base_url)
+        env.cr.commit()
+        return provider.id, method.id
+
+
+def clean_up(server, db, install_log, addon_tmp):
+    """Stop the server, drop the database (unless KEEP_DB=1) and the addon copy."""
+    server.stop()
+    if os.environ.get("KEEP_DB") == "1":
+        say(f"KEEP_DB=1: database {db} kept")
+    elif drop_database(db, install_log):
+        say(f"database {db} dropped")
+    else:
+        say(f"WARNING: could not drop database {db}")
+    shutil.rmtree(addon_tmp, ignore_errors=True)
+
+
+def run_command(runner_class, args):
+    """Exit status of a measurement command: 0 all good, 1 a target or check missed, 2 it could not run."""
     try:
-        ok = Benchmark(args).run()
+        ok = runner_class(args).run()
     except BenchError as error:
         say(f"ERROR: {error}")
         return 2
     return 0 if ok else 1
+
+
+def main(argv=None):
+    return run_command(Benchmark, parse_args(argv))
 
 
 if __name__ == "__main__":

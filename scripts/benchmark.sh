@@ -30,22 +30,4 @@ set -uo pipefail
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-cd "$IPP_REPO_ROOT" || exit 2
-
-for arg in "$@"; do
-    if [[ "$arg" == -h || "$arg" == --help ]]; then
-        sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-        exit 0
-    fi
-done
-
-# The run cannot be made: exit 2 (1 means a target missed / a check failed).
-cannot_run() {
-    ipp_warn "$*"
-    exit 2
-}
-odoo_available || cannot_run "$IPP_ODOO_UNAVAILABLE_REASON"
-ensure_postgres || cannot_run "PostgreSQL is not available"
-"$ODOO_PYTHON" -c 'import requests' 2>/dev/null || cannot_run "the requests package is missing in $ODOO_PYTHON"
-
-exec "$ODOO_PYTHON" "$IPP_SCRIPTS_DIR/benchmark.py" "$@"
+run_measurement benchmark.py 28 "$@"

@@ -292,3 +292,25 @@ ensure_odoo_python_packages() {
     "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$requirements" "${constraints[@]}" || return 1
     printf '%s\n' "$wanted" >"$stamp"
 }
+
+# run_measurement SCRIPT HELP_LAST_LINE [ARGS...]: the shared start of benchmark.sh and
+# load.sh. Prints the calling script's header comment for --help, checks what a
+# measurement needs (exit 2 when it cannot run: 1 means a target missed or a check
+# failed), then replaces the shell by the Python script in Odoo's interpreter.
+run_measurement() {
+    local script="$1" help_last_line="$2" caller="${BASH_SOURCE[1]}"
+    shift 2
+    local arg
+    for arg in "$@"; do
+        if [[ "$arg" == -h || "$arg" == --help ]]; then
+            sed -n "2,${help_last_line}p" "$caller" | sed 's/^# \{0,1\}//'
+            exit 0
+        fi
+    done
+    cd "$IPP_REPO_ROOT" || exit 2
+    odoo_available || { ipp_warn "$IPP_ODOO_UNAVAILABLE_REASON"; exit 2; }
+    ensure_postgres || { ipp_warn "PostgreSQL is not available"; exit 2; }
+    "$ODOO_PYTHON" -c 'import requests' 2>/dev/null \
+        || { ipp_warn "the requests package is missing in $ODOO_PYTHON"; exit 2; }
+    exec "$ODOO_PYTHON" "$IPP_SCRIPTS_DIR/$script" "$@"
+}

@@ -29,7 +29,6 @@ import datetime
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
 import threading
@@ -40,15 +39,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=wrong-import-position
 from benchmark import (  # noqa: E402
-    MODULES,
-    BenchError,
     Client,
     LogTail,
     OdooServer,
     create_customer,
-    drop_database,
-    enable_demo_provider,
-    install_database,
     odoo_env,
     parse_request_line,
     set_driver_log,
@@ -56,7 +50,7 @@ from benchmark import (  # noqa: E402
     snapshot_addon,
     transaction_params,
 )
-from benchmark import REPO_ROOT  # noqa: E402
+from benchmark import REPO_ROOT, clean_up, prepare_database, run_command  # noqa: E402
 
 ROW = re.compile(r"<li\b[^>]*\bo_invoice_pay_row\b[^>]*>")
 ATTR = {name: re.compile(rf'\b{name}="([^"]*)"') for name in ("data-invoice-id", "data-amount-due", "data-blocked")}
@@ -261,12 +255,8 @@ class LoadTest:
         self.load_before = self.load_after = "-"
 
     def setup(self):
-        say(f"creating database {self.db} with {MODULES} (no demo data)...")
-        seconds = install_database(self.db, self.install_log)
-        say(f"  installed in {seconds:.0f}s (log: {self.install_log})")
+        self.provider_id, self.method_id = prepare_database(self.db, self.install_log, self.server.base_url)
         with odoo_env(self.db) as env:
-            provider, method = enable_demo_provider(env, self.server.base_url)
-            self.provider_id, self.method_id = provider.id, method.id
             if self.args.report_url:
                 env["ir.config_parameter"].set_param("report.url", self.args.report_url)
             env.cr.commit()
@@ -552,14 +542,7 @@ class LoadTest:
             self.check_books()
             self.report(server_statuses, server_errors, leftovers)
         finally:
-            self.server.stop()
-            if os.environ.get("KEEP_DB") == "1":
-                say(f"KEEP_DB=1: database {self.db} kept")
-            elif drop_database(self.db, self.install_log):
-                say(f"database {self.db} dropped")
-            else:
-                say(f"WARNING: could not drop database {self.db}")
-            shutil.rmtree(addon_tmp, ignore_errors=True)
+            clean_up(self.server, self.db, self.install_log, addon_tmp)
         return not self.failures
 
 
@@ -593,13 +576,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        ok = LoadTest(args).run()
-    except BenchError as error:
-        say(f"ERROR: {error}")
-        return 2
-    return 0 if ok else 1
+    return run_command(LoadTest, parse_args(argv))
 
 
 if __name__ == "__main__":
