@@ -63,13 +63,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         if not self._invoice_pay_is_payable_online():
             return ""
-        partner = self.commercial_partner_id
+        partner = self.commercial_partner_id.sudo()
         if not partner._invoice_pay_shows_on_invoice(self.company_id):
             return ""
-        link = self.env["invoice.pay.link"].sudo().search(
-            [("partner_id", "=", partner.id), ("enabled", "=", True)], limit=1
-        )
-        return link._get_url() if link else ""
+        # The partner's computed link is fetched once for all the partners being printed.
+        return partner.invoice_pay_url if partner.invoice_pay_link_state == "enabled" else ""
 
     @api.model
     def _invoice_pay_qr_data_uri(self, url):

@@ -72,12 +72,7 @@ class InvoicePayLink(models.Model):
 
     def _get_open_documents_domain(self, move_types):
         self.ensure_one()
-        return [
-            ("commercial_partner_id", "=", self.partner_id.id),
-            ("move_type", "in", move_types),
-            ("state", "=", "posted"),
-            ("amount_residual", ">", 0),
-        ]
+        return self.partner_id._invoice_pay_open_moves_domain(move_types)
 
     def _get_open_invoices(self):
         """Posted customer invoices of the customer and its contacts with an amount due (sudo).

@@ -77,8 +77,9 @@ class PaymentTransaction(models.Model):
         partner = self.partner_id.commercial_partner_id
         allocations = self.invoice_pay_allocation_ids
         term_lines = self._invoice_pay_lock_receivable_lines(allocations.invoice_id)
+        lines_by_invoice = term_lines.grouped("move_id")
 
-        applied = self._invoice_pay_applicable_amounts(allocations, term_lines)
+        applied = self._invoice_pay_applicable_amounts(allocations, lines_by_invoice)
         fee_parts = self._invoice_pay_fee_line_parts()
         total = to_decimal(self.amount, currency.decimal_places)
         unapplied = total - sum(applied.values(), Decimal(0)) - sum((part["amount"] for part in fee_parts), Decimal(0))
@@ -88,7 +89,7 @@ class PaymentTransaction(models.Model):
                 "allocation": allocation,
                 "amount": amount,
                 "name": allocation.invoice_id.name,
-                "account": term_lines.filtered(lambda line, a=allocation: line.move_id == a.invoice_id)[:1].account_id,
+                "account": lines_by_invoice[allocation.invoice_id][:1].account_id,
             }
             for allocation, amount in applied.items() if amount > 0
         ] + fee_parts
@@ -121,7 +122,7 @@ class PaymentTransaction(models.Model):
         }).with_env(self.env)
         payment.action_post()
         self.payment_id = payment
-        self._invoice_pay_reconcile(payment, parts, counterpart, term_lines)
+        self._invoice_pay_reconcile(payment, parts, counterpart, lines_by_invoice)
         self.invoice_pay_unapplied_amount = float(max(unapplied, Decimal(0)))
         for allocation in allocations:
             allocation.write({
@@ -151,7 +152,7 @@ class PaymentTransaction(models.Model):
             term_lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
         return term_lines.filtered(lambda line: not line.reconciled)
 
-    def _invoice_pay_applicable_amounts(self, allocations, term_lines):
+    def _invoice_pay_applicable_amounts(self, allocations, lines_by_invoice):
         """What can still go to each invoice: the amount chosen, capped at what is due now."""
         decimal_places = self.currency_id.decimal_places
         applied = {}
@@ -159,7 +160,7 @@ class PaymentTransaction(models.Model):
             invoice = allocation.invoice_id
             due_now = Decimal(0)
             if invoice.state == "posted" and invoice.currency_id == self.currency_id:
-                lines = term_lines.filtered(lambda line, inv=invoice: line.move_id == inv)
+                lines = lines_by_invoice.get(invoice, self.env["account.move.line"])
                 due_now = to_decimal(sum(lines.mapped("amount_residual_currency")), decimal_places)
             chosen = to_decimal(allocation.amount, decimal_places)
             applied[allocation] = max(Decimal(0), min(chosen, due_now))
@@ -258,7 +259,7 @@ class PaymentTransaction(models.Model):
             **part.get("extra_vals", {}),
         }
 
-    def _invoice_pay_reconcile(self, payment, write_off_parts, counterpart, term_lines):
+    def _invoice_pay_reconcile(self, payment, write_off_parts, counterpart, lines_by_invoice):
         """Reconcile each invoice with the payment line made for it, in one batch."""
         _liquidity, receivable_lines, _others = payment._seek_for_lines()
         write_off_names = {part["name"] for part in write_off_parts}
@@ -272,9 +273,8 @@ class PaymentTransaction(models.Model):
             )
         plan = []
         for part, payment_line in line_by_part:
-            invoice_lines = term_lines.filtered(
-                lambda line, invoice=part["allocation"].invoice_id, account=payment_line.account_id:
-                line.move_id == invoice and line.account_id == account
+            invoice_lines = lines_by_invoice[part["allocation"].invoice_id].filtered(
+                lambda line, account=payment_line.account_id: line.account_id == account
             )
             if payment_line and invoice_lines:
                 plan.append(payment_line + invoice_lines)

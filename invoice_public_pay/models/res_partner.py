@@ -163,10 +163,11 @@ class ResPartner(models.Model):
     # Balances shown on the page and in the email
     # ------------------------------------------------------------
 
-    def _invoice_pay_open_moves_domain(self, move_type):
+    def _invoice_pay_open_moves_domain(self, move_types):
+        """Posted documents of the commercial partner (and its contacts) with an amount left."""
         return [
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            ("move_type", "=", move_type),
+            ("move_type", "in", move_types),
             ("state", "=", "posted"),
             ("amount_residual", ">", 0),
         ]
@@ -179,7 +180,7 @@ class ResPartner(models.Model):
         """
         self.ensure_one()
         groups = self.env["account.move"].sudo()._read_group(
-            self._invoice_pay_open_moves_domain(move_type),
+            self._invoice_pay_open_moves_domain((move_type,)),
             ["company_id", "currency_id"],
             ["amount_residual:sum", "__count"],
             order="company_id, currency_id",
