@@ -8,7 +8,6 @@ from . import account_move
 from . import invoice_pay_fee_rule
 from . import payment_provider
 from . import account_move_send
-from . import payment_transaction_receipt
 from . import res_company
 from . import res_config_settings
 from . import res_partner_invoice_print
