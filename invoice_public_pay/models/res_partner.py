@@ -6,6 +6,11 @@ from ..utils import make_qr_data_uri
 INVOICING_GROUP = "account.group_account_invoice"
 MANAGER_GROUP = "account.group_account_manager"
 LINK_STATES = [("none", "Not created"), ("enabled", "Active"), ("disabled", "Disabled")]
+SHOW_ON_INVOICE_CHOICES = [
+    ("default", "Company default"),
+    ("always", "Always"),
+    ("never", "Never"),
+]
 
 
 class ResPartner(models.Model):
@@ -31,6 +36,20 @@ class ResPartner(models.Model):
         compute="_compute_invoice_pay_activity_count",
         groups=f"{INVOICING_GROUP},account.group_account_readonly",
     )
+    invoice_pay_show_on_invoice = fields.Selection(
+        SHOW_ON_INVOICE_CHOICES,
+        string="Pay link on invoices",
+        default="default",
+        required=True,
+        help="Print the Pay online button and QR code of the public pay link on this customer's "
+        "invoices and add the button to invoice emails. Company default follows the Invoicing "
+        "setting.",
+    )
+
+    @api.model
+    def _commercial_fields(self):
+        # Contacts share the link of their company, so they share this choice too.
+        return [*super()._commercial_fields(), "invoice_pay_show_on_invoice"]
 
     @api.depends("commercial_partner_id")
     def _compute_invoice_pay_link(self):
@@ -194,3 +213,15 @@ class ResPartner(models.Model):
         """QR code image (data URI) of the commercial partner's pay link, for emails."""
         self.ensure_one()
         return make_qr_data_uri(self._invoice_pay_ensure_url())
+
+    # ------------------------------------------------------------
+    # Pay link on printed invoices and invoice emails
+    # ------------------------------------------------------------
+
+    def _invoice_pay_shows_on_invoice(self, company):
+        """Whether documents of ``company`` for this customer show the pay link."""
+        self.ensure_one()
+        choice = self.commercial_partner_id.invoice_pay_show_on_invoice
+        if choice == "default":
+            return company.invoice_pay_show_on_invoice
+        return choice == "always"
