@@ -1,5 +1,4 @@
 from . import invoice_pay_link
-from . import invoice_pay_checkout
 from . import invoice_pay_link_activity
 from . import invoice_pay_allocation
 from . import payment_transaction
@@ -10,5 +9,4 @@ from . import payment_provider
 from . import account_move_send
 from . import res_company
 from . import res_config_settings
-from . import res_partner_invoice_print
 from . import invoice_pay_guard
