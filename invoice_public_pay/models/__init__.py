@@ -1,6 +1,7 @@
 from . import invoice_pay_link
 from . import invoice_pay_link_activity
 from . import invoice_pay_allocation
+from . import invoice_pay_settlement_line
 from . import payment_transaction
 from . import res_partner
 from . import account_move

@@ -175,36 +175,52 @@ class InvoicePayFeeRule(models.Model):
             sentence = _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
         return sentence
 
-    def _journal_item_parts(self, fee, currency, sign=1):
-        """Parts of the fee for a journal entry: income (and tax) amounts, in ``currency``.
+    def _fee_snapshot_values(self, fee, currency):
+        """Settlement line values describing ``fee`` as charged under this rule, taxes included.
 
-        ``fee`` is what the customer paid, taxes included. ``sign`` -1 reverses it (refunds).
+        One line for the income, one per tax amount: label, rate, account, tax,
+        its invoice and refund repartition lines and tax grids. Captures, refunds
+        and receipts read these lines, never the rule again.
         """
         self.ensure_one()
         if not fee:
             return []
-        base = fee
-        tax_parts = []
-        if self.tax_ids:
-            result = self.tax_ids.with_context(force_price_include=True).compute_all(float(fee), currency=currency)
-            for tax in result["taxes"]:
-                tax_amount = to_decimal(tax["amount"], currency.decimal_places)
-                if not tax_amount:
-                    continue
-                tax_parts.append({
-                    "amount": sign * tax_amount,
-                    "account": self.env["account.account"].browse(tax["account_id"]) if tax["account_id"] else self.account_id,
-                    "name": tax["name"],
-                    "extra_vals": {
-                        "tax_repartition_line_id": tax["tax_repartition_line_id"],
-                        "tax_tag_ids": [fields.Command.set(tax["tag_ids"])],
-                    },
-                })
-            base = fee - sum((to_decimal(tax["amount"], currency.decimal_places) for tax in result["taxes"]), Decimal(0))
-        base_part = {
-            "amount": sign * base,
-            "account": self.account_id or self._get_or_create_fee_account(self.company_id),
-            "name": self.name,
-            "extra_vals": {"tax_tag_ids": [fields.Command.set(result["base_tags"])]} if self.tax_ids else {},
+        decimal_places = currency.decimal_places
+        income_account = self.account_id or self._get_or_create_fee_account(self.company_id)
+        common = {
+            "kind": "fee",
+            "fee_kind": "convenience",
+            "fee_percentage": self.percentage,
+            "fee_fixed_amount": self.fixed_amount,
         }
-        return [base_part, *tax_parts]
+        if not self.tax_ids:
+            return [{**common, "name": self.name, "amount": float(fee), "account_id": income_account.id}]
+        taxes = self.tax_ids.with_context(force_price_include=True)
+        invoice_result = taxes.compute_all(float(fee), currency=currency)
+        refund_result = taxes.compute_all(float(fee), currency=currency, is_refund=True)
+        tax_values = []
+        for invoice_tax, refund_tax in zip(invoice_result["taxes"], refund_result["taxes"], strict=True):
+            tax_amount = to_decimal(invoice_tax["amount"], decimal_places)
+            if not tax_amount:
+                continue
+            tax_values.append({
+                **common,
+                "name": invoice_tax["name"],
+                "amount": float(tax_amount),
+                "account_id": invoice_tax["account_id"] or income_account.id,
+                "tax_id": invoice_tax["id"],
+                "tax_repartition_line_id": invoice_tax["tax_repartition_line_id"],
+                "refund_tax_repartition_line_id": refund_tax["tax_repartition_line_id"],
+                "tax_tag_ids": [fields.Command.set(invoice_tax["tag_ids"])],
+                "refund_tax_tag_ids": [fields.Command.set(refund_tax["tag_ids"])],
+            })
+        base = fee - sum((to_decimal(values["amount"], decimal_places) for values in tax_values), Decimal(0))
+        income_values = {
+            **common,
+            "name": self.name,
+            "amount": float(base),
+            "account_id": income_account.id,
+            "tax_tag_ids": [fields.Command.set(invoice_result["base_tags"])],
+            "refund_tax_tag_ids": [fields.Command.set(refund_result["base_tags"])],
+        }
+        return [income_values, *tax_values]

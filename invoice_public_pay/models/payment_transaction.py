@@ -1,5 +1,6 @@
 import base64
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,18 +9,54 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
 
-from ..pay_core.fees import fee_refund_share
 from ..pay_core.money import to_decimal
+from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_payment, plan_refund
 
 _logger = logging.getLogger(__name__)
 
 ABANDONED_AFTER_DAYS = 2
 STATE_EVENTS = {
     "pending": "payment_pending",
+    "authorized": "payment_pending",
     "done": "payment_made",
     "cancel": "payment_failed",
     "error": "payment_failed",
 }
+
+
+@dataclass
+class JournalPart:
+    """One journal item of a pay page payment, before the payment exists.
+
+    ``amount`` is in the payment currency (positive: credited); ``balance`` is set
+    in company currency just before the payment is created.
+    """
+
+    amount: Decimal
+    account: models.BaseModel
+    name: str | bool = False
+    invoice: models.BaseModel | None = None
+    extra_values: dict = field(default_factory=dict)
+    balance: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One invoice on a receipt: what it got, what it still owes."""
+
+    invoice: models.BaseModel
+    amount: float
+    residual_after: float
+
+
+@dataclass(frozen=True)
+class ReceiptSummary:
+    """What a receipt, a confirmation email or a payment note shows of a transaction."""
+
+    invoice_lines: list
+    fee: float
+    unapplied: float
+    total: float
 
 
 class PaymentTransaction(models.Model):
@@ -46,94 +83,246 @@ class PaymentTransaction(models.Model):
         readonly=True, copy=False, index="btree_not_null",
         help="The customer's confirmation email is waiting to be sent.",
     )
+    invoice_pay_settlement_line_ids = fields.One2many(
+        "invoice.pay.settlement.line", "transaction_id", string="Settlement", readonly=True,
+    )
     invoice_pay_unapplied_amount = fields.Monetary(
         string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
         help="Part of the payment that could not be applied to the chosen invoices (paid in the "
         "meantime); it stays as an open credit on the customer's account.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Override of `payment` to take the snapshot of the fee of pay page transactions."""
+        transactions = super().create(vals_list)
+        transactions.filtered(
+            lambda tx: tx.invoice_pay_fee_rule_id and tx.invoice_pay_fee > 0 and not tx.source_transaction_id
+        )._invoice_pay_snapshot_fee()
+        return transactions
+
+    def _invoice_pay_snapshot_fee(self):
+        """Record what the fee is and where it goes, as the rule says now."""
+        values = []
+        for tx in self:
+            fee = to_decimal(tx.invoice_pay_fee, tx.currency_id.decimal_places)
+            rule = tx.invoice_pay_fee_rule_id.sudo().with_company(tx.company_id)
+            values += [
+                {**line_values, "transaction_id": tx.id, "sequence": sequence}
+                for sequence, line_values in enumerate(rule._fee_snapshot_values(fee, tx.currency_id))
+            ]
+        self.env["invoice.pay.settlement.line"].sudo().create(values)
+
+    def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
+        """Override of `payment`: captures and voids of a page payment stay on its pay link.
+
+        They then appear in the link's history and get their own receipt.
+        """
+        if self.invoice_pay_link_id and not is_refund:
+            custom_create_values.setdefault("invoice_pay_link_id", self.invoice_pay_link_id.id)
+        return super()._create_child_transaction(amount, is_refund=is_refund, **custom_create_values)
+
     # ------------------------------------------------------------
-    # Payment creation: exactly the amounts chosen per invoice
+    # Booking: each confirmation settled exactly, as journal items
     # ------------------------------------------------------------
 
+    def _invoice_pay_page_transaction(self):
+        """The pay page transaction this one confirms: itself, or the one it captures part of."""
+        self.ensure_one()
+        source = self.source_transaction_id
+        if source.invoice_pay_allocation_ids and self.operation == source.operation:
+            return source
+        if self.invoice_pay_allocation_ids and self.operation != "validation":
+            return self
+        return self.browse()
+
     def _create_payment(self, **extra_create_values):
-        """Override of `account_payment` for public-page payments and their refunds.
+        """Override of `account_payment` for pay page payments, their captures and refunds.
 
         Odoo reconciles a transaction's invoices in its own order; the customer chose
         an amount per invoice, so the journal entry gets one receivable line per
-        invoice, each reconciled with its own invoice, and the fee its own income line.
+        invoice, each reconciled with its own invoice, and the fee its own lines.
+        What each line gets is one settlement plan of ``pay_core.settlement``.
         """
         self.ensure_one()
-        if self.operation == "refund" and self.source_transaction_id.invoice_pay_fee:
-            write_offs, payment_env = self._invoice_pay_refund_fee_write_offs()
-            return super(PaymentTransaction, self.with_env(payment_env))._create_payment(
-                write_off_line_vals=write_offs, **extra_create_values
-            )
-        if not self.invoice_pay_allocation_ids or self.operation == "validation" or self.amount <= 0:
+        if self.operation == "refund":
+            if self.source_transaction_id._invoice_pay_fee_lines():
+                return self._invoice_pay_book_refund(**extra_create_values)
             return super()._create_payment(**extra_create_values)
-        return self._invoice_pay_create_payment(**extra_create_values)
+        page_transaction = self._invoice_pay_page_transaction()
+        if not page_transaction or self.amount <= 0:
+            return super()._create_payment(**extra_create_values)
+        return self._invoice_pay_book(page_transaction, **extra_create_values)
 
-    def _invoice_pay_create_payment(self, **extra_create_values):
-        currency = self.currency_id
-        company = self.provider_id.company_id
-        partner = self.partner_id.commercial_partner_id
-        allocations = self.invoice_pay_allocation_ids
+    def _invoice_pay_fee_lines(self):
+        """The fee as this transaction charged it (its snapshot, or its capture's share)."""
+        return self.invoice_pay_settlement_line_ids.filtered(lambda line: line.kind == "fee")
+
+    def _invoice_pay_book(self, page_transaction, **extra_create_values):
+        """Book this payment (or capture) of ``page_transaction``: plan, settlement lines, entry."""
+        allocations = page_transaction.invoice_pay_allocation_ids
         term_lines = self._invoice_pay_lock_receivable_lines(allocations.invoice_id)
         lines_by_invoice = term_lines.grouped("move_id")
-
-        applied = self._invoice_pay_applicable_amounts(allocations, lines_by_invoice)
-        fee_parts = self._invoice_pay_fee_line_parts()
-        total = to_decimal(self.amount, currency.decimal_places)
-        unapplied = total - sum(applied.values(), Decimal(0)) - sum((part["amount"] for part in fee_parts), Decimal(0))
-
-        parts = [
-            {
-                "allocation": allocation,
-                "amount": amount,
-                "name": allocation.invoice_id.name,
-                "account": lines_by_invoice[allocation.invoice_id][:1].account_id,
-            }
-            for allocation, amount in applied.items() if amount > 0
-        ] + fee_parts
-        receivable = partner.with_company(company).property_account_receivable_id
-        if unapplied > 0 or not parts or "allocation" not in parts[0]:
-            counterpart = {"amount": unapplied, "account": receivable, "name": False}
+        plan = self._invoice_pay_plan(page_transaction, lines_by_invoice)
+        settlement_lines = self._invoice_pay_record_settlement(plan, page_transaction, lines_by_invoice)
+        parts = [self._invoice_pay_journal_part(line) for line in settlement_lines if line.kind != "unapplied"]
+        unapplied = plan.unapplied_amount
+        company = self.provider_id.company_id
+        partner = self.partner_id.commercial_partner_id
+        if unapplied > 0 or not parts or not parts[0].invoice:
+            receivable = partner.with_company(company).property_account_receivable_id
+            counterpart = JournalPart(amount=unapplied, account=receivable)
         else:
             counterpart = parts.pop(0)
-        self._invoice_pay_set_balances(parts + [counterpart], total, company)
+        self._invoice_pay_set_balances(parts + [counterpart], company)
+        payment = self._invoice_pay_new_payment(parts, counterpart, page_transaction, **extra_create_values)
+        self._invoice_pay_reconcile(payment, parts + [counterpart], lines_by_invoice)
+        for line in settlement_lines.filtered("invoice_id"):
+            line.invoice_residual_after = line.invoice_id.amount_residual
+        self.invoice_pay_fee = float(plan.fee_amount)
+        self.invoice_pay_unapplied_amount = float(unapplied)
+        page_transaction._invoice_pay_update_allocations()
+        if unapplied > 0:
+            self._invoice_pay_log_unapplied(payment, unapplied)
+        return payment
 
+    def _invoice_pay_plan(self, page_transaction, lines_by_invoice):
+        """The settlement plan of this confirmation, from the chosen amounts and what is due now."""
+        decimal_places = self.currency_id.decimal_places
+        earlier = page_transaction._invoice_pay_booked_captures() - self
+        earlier_lines = earlier.invoice_pay_settlement_line_ids
+        assigned_before = {}
+        for line in earlier_lines.filtered(lambda line: line.invoice_id and line.kind in ("invoice", "unapplied")):
+            assigned_before[line.invoice_id.id] = assigned_before.get(line.invoice_id.id, Decimal(0)) + to_decimal(
+                line.amount, decimal_places
+            )
+        claims = [
+            InvoiceClaim(
+                invoice_id=allocation.invoice_id.id,
+                chosen=to_decimal(allocation.amount, decimal_places),
+                due_now=self._invoice_pay_due_now(allocation.invoice_id, lines_by_invoice),
+                assigned_before=assigned_before.get(allocation.invoice_id.id, Decimal(0)),
+            )
+            for allocation in page_transaction.invoice_pay_allocation_ids
+        ]
+        fee_components = page_transaction._invoice_pay_fee_lines()._to_fee_components()
+        amount = to_decimal(self.amount, decimal_places)
+        if self == page_transaction:
+            return plan_payment(amount, claims, fee_components, decimal_places)
+        return plan_capture(
+            amount, to_decimal(page_transaction.amount, decimal_places),
+            to_decimal(sum(earlier.mapped("amount")), decimal_places), claims, fee_components, decimal_places,
+            fee_taken_before=earlier_lines._amounts_by_fee_line(),
+        )
+
+    def _invoice_pay_booked_captures(self):
+        """Captures of this page transaction already booked."""
+        return self.child_transaction_ids.filtered(
+            lambda child: child.operation == self.operation and child.payment_id
+        )
+
+    def _invoice_pay_due_now(self, invoice, lines_by_invoice):
+        """What ``invoice`` still owes, in the payment currency (nothing if it cannot take money)."""
+        if invoice.state != "posted" or invoice.currency_id != self.currency_id:
+            return Decimal(0)
+        lines = lines_by_invoice.get(invoice, self.env["account.move.line"])
+        return to_decimal(sum(lines.mapped("amount_residual_currency")), self.currency_id.decimal_places)
+
+    def _invoice_pay_record_settlement(self, plan, page_transaction, lines_by_invoice):
+        """Store the plan's lines on this transaction; return them in plan order.
+
+        A payment confirmed at once keeps its fee snapshot lines as its fee lines;
+        a capture records its share of each of them.
+        """
+        SettlementLine = self.env["invoice.pay.settlement.line"].sudo()
+        fee_lines = page_transaction._invoice_pay_fee_lines()
+        receivable = self.partner_id.commercial_partner_id.with_company(
+            self.provider_id.company_id
+        ).property_account_receivable_id
+        invoices = self.env["account.move"].browse(plan.invoice_amounts)
+        lines = SettlementLine
+        values = []
+        for sequence, line in enumerate(plan.lines, start=len(fee_lines)):
+            if line.kind == "fee":
+                fee_line = fee_lines.browse(line.fee_key)
+                if self == page_transaction:
+                    lines |= fee_line
+                    continue
+                values.append({**fee_line._copy_fee_values(line.amount), "sequence": sequence})
+            elif line.kind == "invoice":
+                invoice = invoices.browse(line.invoice_id)
+                values.append({
+                    "kind": "invoice",
+                    "sequence": sequence,
+                    "invoice_id": invoice.id,
+                    "name": invoice.name,
+                    "amount": float(line.amount),
+                    "account_id": lines_by_invoice[invoice][:1].account_id.id,
+                })
+            else:
+                values.append({
+                    "kind": "unapplied",
+                    "sequence": sequence,
+                    "invoice_id": line.invoice_id or False,
+                    "name": self.env._("Unapplied"),
+                    "amount": float(line.amount),
+                    "account_id": receivable.id,
+                })
+        lines |= SettlementLine.create([{**line_values, "transaction_id": self.id} for line_values in values])
+        return lines.sorted(lambda line: (line.kind != "invoice", line.kind != "fee", line.sequence))
+
+    def _invoice_pay_journal_part(self, settlement_line, refund=False):
+        """The journal item a settlement line becomes (invoice or fee; unapplied ones are summed)."""
+        return JournalPart(
+            amount=to_decimal(settlement_line.amount, self.currency_id.decimal_places),
+            account=settlement_line.account_id,
+            name=settlement_line.name,
+            invoice=settlement_line.invoice_id if settlement_line.kind == "invoice" else None,
+            extra_values=settlement_line._fee_journal_item_extra_values(refund=refund)
+            if settlement_line.kind == "fee" else {},
+        )
+
+    def _invoice_pay_new_payment(self, parts, counterpart, page_transaction, **extra_create_values):
+        currency = self.currency_id
+        partner = self.partner_id.commercial_partner_id
         payment_method_line = self.provider_id.journal_id.inbound_payment_method_line_ids.filtered(
             lambda line: line.payment_provider_id == self.provider_id
         )
         payment = self._invoice_pay_payment_model(parts).create({
-            "amount": float(total),
+            "amount": self.amount,
             "payment_type": "inbound",
             "currency_id": currency.id,
             "partner_id": partner.id,
             "partner_type": "customer",
             "journal_id": self.provider_id.journal_id.id,
-            "company_id": company.id,
+            "company_id": self.provider_id.company_id.id,
             "payment_method_line_id": payment_method_line.id,
             "payment_token_id": self.token_id.id,
             "payment_transaction_id": self.id,
             "memo": f"{self.reference} - {self.provider_reference or ''}",
-            "destination_account_id": counterpart["account"].id,
+            "destination_account_id": counterpart.account.id,
             "write_off_line_vals": [self._invoice_pay_write_off_vals(part, partner) for part in parts],
-            "invoice_ids": [Command.set(allocations.invoice_id.ids)],
+            "invoice_ids": [Command.set(page_transaction.invoice_pay_allocation_ids.invoice_id.ids)],
             **extra_create_values,
         }).with_env(self.env)
         payment.action_post()
         self.payment_id = payment
-        self._invoice_pay_reconcile(payment, parts, counterpart, lines_by_invoice)
-        self.invoice_pay_unapplied_amount = float(max(unapplied, Decimal(0)))
-        for allocation in allocations:
+        return payment
+
+    def _invoice_pay_update_allocations(self):
+        """What the chosen invoices got from this page transaction's booked payment or captures."""
+        self.ensure_one()
+        booked = self if self.payment_id else self._invoice_pay_booked_captures()
+        applied = {}
+        for line in booked.invoice_pay_settlement_line_ids.filtered(lambda line: line.kind == "invoice"):
+            applied[line.invoice_id] = applied.get(line.invoice_id, 0.0) + line.amount
+        for allocation in self.invoice_pay_allocation_ids:
             allocation.write({
-                "amount_applied": float(applied[allocation]),
+                "amount_applied": applied.get(allocation.invoice_id, 0.0),
                 "invoice_residual_after": allocation.invoice_id.amount_residual,
             })
-        if unapplied > 0:
-            self._invoice_pay_log_unapplied(payment, unapplied)
-        return payment
+        if self != booked:
+            self.invoice_pay_unapplied_amount = sum(booked.mapped("invoice_pay_unapplied_amount"))
 
     def _invoice_pay_lock_receivable_lines(self, invoices):
         """Lock the open receivable lines of the invoices for the rest of the transaction.
@@ -154,75 +343,52 @@ class PaymentTransaction(models.Model):
             term_lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
         return term_lines.filtered(lambda line: not line.reconciled)
 
-    def _invoice_pay_applicable_amounts(self, allocations, lines_by_invoice):
-        """What can still go to each invoice: the amount chosen, capped at what is due now."""
-        decimal_places = self.currency_id.decimal_places
-        applied = {}
-        for allocation in allocations:
-            invoice = allocation.invoice_id
-            due_now = Decimal(0)
-            if invoice.state == "posted" and invoice.currency_id == self.currency_id:
-                lines = lines_by_invoice.get(invoice, self.env["account.move.line"])
-                due_now = to_decimal(sum(lines.mapped("amount_residual_currency")), decimal_places)
-            chosen = to_decimal(allocation.amount, decimal_places)
-            applied[allocation] = max(Decimal(0), min(chosen, due_now))
-        return applied
-
-    def _invoice_pay_fee_line_parts(self):
-        """Journal item parts of the convenience fee: income, and taxes if the rule has any."""
-        if not self.invoice_pay_fee:
-            return []
-        rule = self.invoice_pay_fee_rule_id.with_company(self.company_id)
-        fee = to_decimal(self.invoice_pay_fee, self.currency_id.decimal_places)
-        return rule._journal_item_parts(fee, self.currency_id)
-
-    def _invoice_pay_refund_fee_write_offs(self):
-        """Refund of a public-page payment: reverse the fee income in proportion.
+    def _invoice_pay_book_refund(self, **extra_create_values):
+        """Refund of a pay page payment: the fee comes back out of the accounts it went to.
 
         Odoo's refund is an outbound payment against the receivable only; here the
-        share of the fee that is refunded (all of it on a full refund) comes back
-        out of the fee income, and only the rest out of the customer's receivable.
+        share of the fee that is refunded (all of what is left of it on the refund
+        that completes the payment) is taken back from the fee's accounts as they
+        were when the customer paid, its taxes through their refund repartition,
+        and only the rest from the customer's receivable. The invoices stay paid.
         """
-        source = self.source_transaction_id
-        currency = self.currency_id
-        decimal_places = currency.decimal_places
-        refund_amount = to_decimal(-self.amount, decimal_places)
-        already_reversed = -sum((source.child_transaction_ids - self).filtered(
+        refunded = self.source_transaction_id
+        decimal_places = self.currency_id.decimal_places
+        earlier = (refunded.child_transaction_ids - self).filtered(
             lambda child: child.operation == "refund" and child.payment_id
-        ).mapped("invoice_pay_fee"))
-        remaining_fee = to_decimal(source.invoice_pay_fee - already_reversed, decimal_places)
-        refunded_before = -sum((source.child_transaction_ids - self).filtered(
-            lambda child: child.operation == "refund" and child.payment_id
-        ).mapped("amount"))
-        if refunded_before + float(refund_amount) >= source.amount - currency.rounding / 2:
-            fee_share = remaining_fee  # the last refund takes back the whole fee
-        else:
-            fee_share = min(
-                fee_refund_share(
-                    to_decimal(source.invoice_pay_fee, decimal_places), to_decimal(source.amount, decimal_places),
-                    refund_amount, decimal_places,
-                ),
-                remaining_fee,
-            )
-        self.invoice_pay_fee = -float(fee_share)
-        parts = source.invoice_pay_fee_rule_id.with_company(source.company_id)._journal_item_parts(
-            fee_share, currency, sign=-1
         )
-        company = self.provider_id.company_id
-        date = fields.Date.context_today(self)
-        write_offs = []
+        fee_lines = refunded._invoice_pay_fee_lines()
+        plan = plan_refund(
+            to_decimal(-self.amount, decimal_places), to_decimal(refunded.amount, decimal_places),
+            to_decimal(-sum(earlier.mapped("amount")), decimal_places), fee_lines._to_fee_components(),
+            decimal_places, fee_returned_before=earlier.invoice_pay_settlement_line_ids._amounts_by_fee_line(),
+        )
+        receivable = self.partner_id.commercial_partner_id.with_company(
+            self.provider_id.company_id
+        ).property_account_receivable_id
+        values = [
+            {**fee_lines.browse(line.fee_key)._copy_fee_values(line.amount), "sequence": sequence}
+            if line.kind == "fee" else
+            {"kind": "unapplied", "sequence": sequence, "name": self.env._("Refunded"),
+             "amount": float(line.amount), "account_id": receivable.id}
+            for sequence, line in enumerate(plan.lines)
+        ]
+        settlement_lines = self.env["invoice.pay.settlement.line"].sudo().create(
+            [{**line_values, "transaction_id": self.id} for line_values in values]
+        )
+        self.invoice_pay_fee = -float(plan.fee_amount)
+        parts = [
+            self._invoice_pay_journal_part(line, refund=True)
+            for line in settlement_lines.filtered(lambda line: line.kind == "fee")
+        ]
         for part in parts:
-            balance = currency._convert(float(part["amount"]), company.currency_id, company, date)
-            write_offs.append({
-                "name": part["name"],
-                "account_id": part["account"].id,
-                "partner_id": self.partner_id.commercial_partner_id.id,
-                "currency_id": currency.id,
-                "amount_currency": -float(part["amount"]),
-                "balance": -balance,
-                **part.get("extra_vals", {}),
-            })
-        return write_offs, self._invoice_pay_payment_model(parts).env
+            part.amount = -part.amount
+        self._invoice_pay_set_balances(parts, self.provider_id.company_id)
+        partner = self.partner_id.commercial_partner_id
+        write_offs = [self._invoice_pay_write_off_vals(part, partner) for part in parts]
+        return super(PaymentTransaction, self.with_env(self._invoice_pay_payment_model(parts).env))._create_payment(
+            write_off_line_vals=write_offs, **extra_create_values
+        )
 
     def _invoice_pay_payment_model(self, parts):
         """``account.payment``, told to keep our fee tax lines as they are when there are some.
@@ -231,11 +397,11 @@ class PaymentTransaction(models.Model):
         computed here (the fee is tax included) and must not be recomputed.
         """
         Payment = self.env["account.payment"]
-        if any("tax_repartition_line_id" in part.get("extra_vals", {}) for part in parts):
+        if any("tax_repartition_line_id" in part.extra_values for part in parts):
             Payment = Payment.with_context(skip_invoice_sync=True)
         return Payment
 
-    def _invoice_pay_set_balances(self, parts, total, company):
+    def _invoice_pay_set_balances(self, parts, company):
         """Give each part its balance in company currency, summing exactly to the total's.
 
         Converting cumulative amounts keeps rounding differences from piling up.
@@ -245,37 +411,36 @@ class PaymentTransaction(models.Model):
         cumulative_amount = Decimal(0)
         previous_balance = 0.0
         for part in parts:
-            cumulative_amount += part["amount"]
+            cumulative_amount += part.amount
             balance = currency._convert(float(cumulative_amount), company.currency_id, company, date)
-            part["balance"] = balance - previous_balance
+            part.balance = balance - previous_balance
             previous_balance = balance
 
     def _invoice_pay_write_off_vals(self, part, partner):
         return {
-            "name": part["name"],
-            "account_id": part["account"].id,
+            "name": part.name,
+            "account_id": part.account.id,
             "partner_id": partner.id,
             "currency_id": self.currency_id.id,
-            "amount_currency": -float(part["amount"]),
-            "balance": -part["balance"],
-            **part.get("extra_vals", {}),
+            "amount_currency": -float(part.amount),
+            "balance": -part.balance,
+            **part.extra_values,
         }
 
-    def _invoice_pay_reconcile(self, payment, write_off_parts, counterpart, lines_by_invoice):
+    def _invoice_pay_reconcile(self, payment, parts, lines_by_invoice):
         """Reconcile each invoice with the payment line made for it, in one batch."""
         _liquidity, receivable_lines, _others = payment._seek_for_lines()
-        write_off_names = {part["name"] for part in write_off_parts}
-        line_by_part = [
-            (part, receivable_lines.filtered(lambda line, name=part["name"]: line.name == name)[:1])
-            for part in write_off_parts if "allocation" in part
-        ]
-        if "allocation" in counterpart:
-            line_by_part.append(
-                (counterpart, receivable_lines.filtered(lambda line: line.name not in write_off_names)[:1])
-            )
         plan = []
-        for part, payment_line in line_by_part:
-            invoice_lines = lines_by_invoice[part["allocation"].invoice_id].filtered(
+        for part in parts:
+            if not part.invoice:
+                continue
+            payment_line = receivable_lines.filtered(lambda line, name=part.name: line.name == name)[:1]
+            if not payment_line and part.account == payment.destination_account_id:
+                # The counterpart line is named by Odoo, not after the invoice.
+                payment_line = receivable_lines.filtered(
+                    lambda line: line.name not in {other.name for other in parts if other is not part}
+                )[:1]
+            invoice_lines = lines_by_invoice[part.invoice].filtered(
                 lambda line, account=payment_line.account_id: line.account_id == account
             )
             if payment_line and invoice_lines:
@@ -325,6 +490,13 @@ class PaymentTransaction(models.Model):
         event = STATE_EVENTS.get(self.state)
         if not event or self.invoice_pay_abandoned:
             return
+        is_capture = bool(self.source_transaction_id)
+        if is_capture and self.state != "done":
+            return  # a void, or a capture refused: the authorization's history says it all
+        if not is_capture and self.state == "done" and self.child_transaction_ids.filtered(
+            lambda child: child.operation == self.operation
+        ):
+            return  # completed through its captures, each logged and confirmed on its own
         Activity = self.env["invoice.pay.link.activity"].sudo()
         if Activity.search_count([("transaction_id", "=", self.id), ("event", "=", event)], limit=1):
             return
@@ -370,6 +542,50 @@ class PaymentTransaction(models.Model):
         if len(transactions) == limit:
             self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
 
+    def _set_done(self, *, state_message=None, extra_allowed_states=()):
+        """Override of `payment`: a page payment cancelled as abandoned may still be confirmed.
+
+        Providers confirm late (webhooks, bank methods); the money they took must be
+        booked, not refused.
+        """
+        abandoned = self._invoice_pay_abandoned_to_revive()
+        done = super(PaymentTransaction, self - abandoned)._set_done(
+            state_message=state_message, extra_allowed_states=extra_allowed_states
+        )
+        if abandoned:
+            done |= super(PaymentTransaction, abandoned)._set_done(
+                state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel")
+            )
+        return done
+
+    def _set_authorized(self, *, state_message=None, extra_allowed_states=()):
+        """Override of `payment`: a late authorization of an abandoned page payment is kept too."""
+        abandoned = self._invoice_pay_abandoned_to_revive()
+        authorized = super(PaymentTransaction, self - abandoned)._set_authorized(
+            state_message=state_message, extra_allowed_states=extra_allowed_states
+        )
+        if abandoned:
+            authorized |= super(PaymentTransaction, abandoned)._set_authorized(
+                state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel")
+            )
+        return authorized
+
+    def _invoice_pay_abandoned_to_revive(self):
+        """Those of these transactions cancelled as abandoned, now confirmed by their provider."""
+        abandoned = self.filtered(lambda tx: tx.invoice_pay_abandoned and tx.state == "cancel")
+        for tx in abandoned:
+            tx.invoice_pay_abandoned = False
+            _logger.info("Transaction %s: confirmed by the provider after it was cancelled as abandoned", tx.reference)
+            tx.partner_id.commercial_partner_id.sudo().message_post(
+                body=_(
+                    "Payment %(reference)s, cancelled as abandoned on the pay page, was confirmed by the "
+                    "payment provider afterwards: it is booked as usual.",
+                    reference=tx.reference,
+                ),
+                author_id=tx.partner_id.id,
+            )
+        return abandoned
+
     @api.autovacuum
     def _gc_invoice_pay_abandoned_transactions(self):
         """Cancel page transactions left in draft for two days: the customer never paid.
@@ -380,6 +596,7 @@ class PaymentTransaction(models.Model):
         limit = fields.Datetime.now() - timedelta(days=ABANDONED_AFTER_DAYS)
         abandoned = self.sudo().search([
             ("invoice_pay_link_id", "!=", False),
+            ("source_transaction_id", "=", False),
             ("state", "=", "draft"),
             ("create_date", "<", limit),
         ])
@@ -402,10 +619,33 @@ class PaymentTransaction(models.Model):
     # ------------------------------------------------------------
     # Printed receipts
     # ------------------------------------------------------------
+
     def _invoice_pay_get_receipt_report(self):
         """The receipt layout chosen in the settings of the transaction's company (sudo)."""
         self.ensure_one()
         return self.company_id._invoice_pay_get_receipt_report()
+
+    def _invoice_pay_receipt_summary(self):
+        """What this transaction put where, as booked: its own settlement, or its captures'.
+
+        A payment cancelled in the back office applied nothing anymore.
+        """
+        self.ensure_one()
+        booked = self if self.payment_id else self._invoice_pay_booked_captures()
+        booked = booked.filtered(lambda tx: tx.payment_id.state != "canceled")
+        lines = booked.invoice_pay_settlement_line_ids
+        by_invoice = {}
+        for line in lines.filtered(lambda line: line.kind == "invoice"):
+            amount, _residual = by_invoice.get(line.invoice_id, (0.0, 0.0))
+            by_invoice[line.invoice_id] = (amount + line.amount, line.invoice_residual_after)
+        fee = sum(lines.filtered(lambda line: line.kind == "fee").mapped("amount"))
+        unapplied = sum(lines.filtered(lambda line: line.kind == "unapplied").mapped("amount"))
+        return ReceiptSummary(
+            invoice_lines=[ReceiptLine(invoice, amount, residual) for invoice, (amount, residual) in by_invoice.items()],
+            fee=fee,
+            unapplied=unapplied,
+            total=sum(booked.mapped("amount")),
+        )
 
     def _invoice_pay_amount_in_words(self):
         """The total paid in words, in the customer's language.
@@ -415,7 +655,7 @@ class PaymentTransaction(models.Model):
         """
         self.ensure_one()
         lang = self.partner_id.lang or self.env.lang
-        return self.currency_id.with_context(lang=lang).amount_to_text(self.amount)
+        return self.currency_id.with_context(lang=lang).amount_to_text(self._invoice_pay_receipt_summary().total)
 
     def action_invoice_pay_print_receipt(self):
         """Print the receipt in the layout the public page uses."""

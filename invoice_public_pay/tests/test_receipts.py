@@ -7,6 +7,7 @@ from pathlib import Path
 from lxml import html
 
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import format_amount
 
@@ -31,14 +32,22 @@ class TestReceipts(InvoicePayPaymentCommon, HttpCase):
 
     def _paid_with_fee(self):
         """400.00 + 100.00 + 200.00 on three invoices, and a fee: 712.50 in all."""
-        transaction = self._pay([
+        self.env["invoice.pay.fee.rule"].create({
+            "name": "Convenience fee",
+            "payment_method_ids": [Command.set(self.demo_method.ids)],
+            "fixed_amount": FEE,
+        })
+        allocations = [
             self._alloc(self.invoice_old, "400.00"),
             self._alloc(self.invoice_mid, "100.00"),
             self._alloc(self.invoice_new, "200.00"),
-        ])
+        ]
+        quote, _error = self._rpc(f"{self.base_path}/quote", {
+            "allocations": allocations, "payment_method_id": self.demo_method.id, "provider_id": self.demo_provider.id,
+        })
+        transaction = self._pay(allocations, fee_signature=quote["fee_signature"])
         self.assertEqual(transaction.state, "done")
-        # Fees are priced by fee rules (another feature); a fee on the transaction is all a receipt reads.
-        transaction.write({"invoice_pay_fee": FEE, "amount": transaction.amount + FEE})
+        self.assertEqual(transaction.amount, 712.5)
         return transaction
 
     def _render(self, report, transaction):
