@@ -11,3 +11,4 @@ from . import account_move_send
 from . import res_company
 from . import res_config_settings
 from . import invoice_pay_guard
+from . import account_payment

@@ -1,0 +1,130 @@
+from odoo import _, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+# Changing any of these would make Odoo rebuild the entry from the payment's header and merge the
+# per-invoice receivable lines and the fee lines of a pay page payment into one line.
+PAGE_PAYMENT_LOCKED_FIELDS = (
+    "amount", "date", "partner_id", "currency_id", "journal_id",
+    "payment_type", "partner_type", "destination_account_id",
+)
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    # ------------------------------------------------------------
+    # Payments made on the public pay page
+    # ------------------------------------------------------------
+
+    def _invoice_pay_page_transaction(self):
+        """The pay page transaction this payment books (the source one for refunds and captures)."""
+        self.ensure_one()
+        transaction = self.payment_transaction_id
+        if transaction.invoice_pay_link_id:
+            return transaction
+        if transaction.source_transaction_id.invoice_pay_link_id:
+            return transaction.source_transaction_id
+        return transaction.browse()
+
+    def _invoice_pay_page_payments(self):
+        return self.filtered(lambda payment: payment.sudo()._invoice_pay_page_transaction())
+
+    def _invoice_pay_locked_message(self):
+        self.ensure_one()
+        transaction = self.sudo()._invoice_pay_page_transaction()
+        count = len(transaction.invoice_pay_allocation_ids) or len(transaction.invoice_ids)
+        has_fee = bool(transaction.invoice_pay_fee or self.sudo().payment_transaction_id.invoice_pay_fee)
+        if count > 1:
+            if has_fee:
+                return _("Made on the pay page over %(count)s invoices and a fee: cancel it and register it again.",
+                         count=count)
+            return _("Made on the pay page over %(count)s invoices: cancel it and register it again.", count=count)
+        if has_fee:
+            return _("Made on the pay page with a fee: cancel it and register it again.")
+        return _("Made on the pay page: cancel it and register it again.")
+
+    def _invoice_pay_changes_locked_field(self, vals):
+        """Whether ``vals`` gives one of the locked fields another value than the payment has."""
+        self.ensure_one()
+        for name in PAGE_PAYMENT_LOCKED_FIELDS:
+            if name not in vals:
+                continue
+            field = self._fields[name]
+            new_value = field.convert_to_cache(vals[name], self)
+            old_value = field.convert_to_cache(self[name], self)
+            if name == "amount":
+                if float_compare(new_value or 0.0, old_value or 0.0,
+                                 precision_rounding=self.currency_id.rounding or 0.01):
+                    return True
+            elif new_value != old_value:
+                return True
+        return False
+
+    def write(self, vals):
+        """Refuse the changes that would merge the lines of a pay page payment's entry.
+
+        The entry has one receivable line per invoice, each reconciled with its invoice,
+        and the fee's income and tax lines; Odoo rebuilds an entry from the payment's
+        header when these fields change. Writing the values the payment already has
+        (Odoo's own synchronisations do) is allowed.
+        """
+        if any(name in vals for name in PAGE_PAYMENT_LOCKED_FIELDS):
+            for payment in self._invoice_pay_page_payments():
+                if payment._invoice_pay_changes_locked_field(vals):
+                    raise UserError(payment._invoice_pay_locked_message())
+        return super().write(vals)
+
+    def _synchronize_to_moves(self, changed_fields):
+        """Override of `account`: leave the lines of pay page entries as they are.
+
+        Odoo expects one counterpart line per payment (``_seek_for_lines``) and writes
+        it back from the header: on a page payment over several invoices that raises
+        "Expected singleton", and would merge the fee lines. The fields that would
+        change the lines are refused in :meth:`write`; the others (memo, reference)
+        do not touch the lines.
+        """
+        page_payments = self._invoice_pay_page_payments()
+        if "partner_bank_id" in changed_fields:
+            for payment in page_payments.filtered(lambda payment: payment.move_id.state == "draft"):
+                payment.move_id.with_context(skip_invoice_sync=True).partner_bank_id = payment.partner_bank_id
+        return super(AccountPayment, self - page_payments)._synchronize_to_moves(changed_fields)
+
+    def action_draft(self):
+        result = super().action_draft()
+        self._invoice_pay_refresh_allocations()
+        return result
+
+    def action_cancel(self):
+        """Override of `account`: cancelling unreconciles; the page's allocations show it."""
+        result = super().action_cancel()
+        self._invoice_pay_refresh_allocations()
+        return result
+
+    def _invoice_pay_refresh_allocations(self):
+        """Recompute what each invoice of the page payments still receives from them.
+
+        Read by the receipt: after a cancellation nothing is applied any more, and the
+        remaining due is the invoice's amount due again.
+        """
+        for payment in self._invoice_pay_page_payments().sudo():
+            transaction = payment.payment_transaction_id
+            if not transaction.invoice_pay_link_id:
+                continue  # a refund: the source payment's allocations are unchanged
+            payment_lines = payment.move_id.line_ids
+            for allocation in transaction.invoice_pay_allocation_ids:
+                invoice_lines = allocation.invoice_id.line_ids
+                partials = (invoice_lines.matched_credit_ids | invoice_lines.matched_debit_ids).filtered(
+                    lambda partial, lines=payment_lines: partial.debit_move_id in lines
+                    or partial.credit_move_id in lines
+                )
+                applied = sum(
+                    partial.credit_amount_currency if partial.credit_move_id in payment_lines
+                    else partial.debit_amount_currency
+                    for partial in partials
+                )
+                if transaction.currency_id.compare_amounts(applied, allocation.amount_applied):
+                    allocation.write({
+                        "amount_applied": applied,
+                        "invoice_residual_after": allocation.invoice_id.amount_residual,
+                    })
