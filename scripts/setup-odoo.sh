@@ -6,16 +6,20 @@
 #   ./scripts/setup-odoo.sh [--force] --git-dir GIT_DIR --commit SHA
 #
 # SOURCE_TREE is an Odoo 19 source tree (e.g. a clone of the odoo/odoo repository,
-# branch 19.0) holding odoo-bin, odoo/, addons/ and requirements.txt. With
-# --git-dir/--commit those four are taken from a commit of a (bare) git directory
-# with `git archive`. Only those four are copied to $ODOO_PATH.
+# branch 19.0) holding odoo-bin, odoo/, addons/, requirements.txt, setup.py,
+# setup.cfg and setup/. With --git-dir/--commit those are taken from a commit of a
+# (bare) git directory with `git archive`. Only those seven are copied to $ODOO_PATH.
 #
 # Then $ODOO_PATH/venv is created with python3.11 (IPP_ODOO_VENV_PYTHON to change)
 # and receives Odoo's requirements.txt, with psycopg2-binary instead of psycopg2
-# (no libpq headers needed) and without python-ldap, plus requirements-odoo.txt.
+# (no libpq headers needed) and without python-ldap, plus requirements-odoo.txt,
+# and the tree itself as the `odoo` distribution (pip install --no-deps -e
+# $ODOO_PATH), which the wheels of addons (odoo-addon-*) require.
 #
-# Idempotent: when $ODOO_PATH already holds a working Odoo 19 it does nothing,
-# unless --force (which replaces the four copied entries and the venv).
+# Idempotent: when $ODOO_PATH already holds a working Odoo 19 it only adds what is
+# missing of the `odoo` distribution (setup.py, setup.cfg and setup/ from the
+# source when given, then the editable install), unless --force (which replaces the
+# copied entries and the venv).
 
 set -euo pipefail
 
@@ -23,7 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 force=0 source_tree="" git_dir="" commit=""
@@ -57,15 +61,69 @@ fi
 ODOO_PYTHON="$ODOO_PATH/venv/bin/python"
 export ODOO_PYTHON
 
-if ((!force)) && odoo_available; then
-    ipp_say "$ODOO_PATH already holds a working Odoo 19 ($("$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" --version 2>/dev/null)): nothing to do (--force to reinstall)"
-    exit 0
-fi
+odoo_entries=(odoo addons odoo-bin requirements.txt)
+# What pip needs to install the tree as the `odoo` distribution.
+packaging_entries=(setup.py setup.cfg setup)
+
+# odoo_distribution_installed: pip knows the `odoo` distribution in $ODOO_PYTHON.
+odoo_distribution_installed() {
+    "$ODOO_PYTHON" -c 'import importlib.metadata as m; m.version("odoo")' >/dev/null 2>&1
+}
+
+# extract ENTRY...: copy entries of the source (tree or git commit) to $ODOO_PATH.
+extract() {
+    if [[ -n "$source_tree" ]]; then
+        ipp_say "copying $* from $source_tree to $ODOO_PATH"
+        tar -C "$source_tree" --exclude='__pycache__' --exclude='*.pyc' -cf - "$@" | tar -x -C "$ODOO_PATH"
+    else
+        git --git-dir "$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null ||
+            ipp_die "no commit $commit in $git_dir"
+        ipp_say "extracting $* of $commit from $git_dir to $ODOO_PATH"
+        # A snapshot without some large blobs elsewhere in the tree makes git print
+        # "error: invalid object ..." for them; the entries are checked afterwards.
+        git --git-dir "$git_dir" archive "$commit" "$@" | tar -x -C "$ODOO_PATH"
+    fi
+}
+
+# install_odoo_distribution: $ODOO_PATH into its venv as the `odoo` distribution.
+install_odoo_distribution() {
+    local entry
+    for entry in "${packaging_entries[@]}"; do
+        [[ -e "$ODOO_PATH/$entry" ]] || ipp_die "$ODOO_PATH/$entry is missing: give the Odoo source (SOURCE_TREE or --git-dir/--commit) to add it"
+    done
+    ipp_say "installing $ODOO_PATH into $ODOO_PYTHON as the odoo distribution (pip install --no-deps -e)"
+    "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e "$ODOO_PATH"
+    # pip writes odoo.egg-info into the tree: not part of Odoo.
+    rm -rf "$ODOO_PATH/odoo.egg-info"
+    odoo_distribution_installed || ipp_die "pip did not install the odoo distribution into $ODOO_PYTHON"
+}
 
 if [[ -n "$git_dir" || -n "$commit" ]]; then
     [[ -n "$git_dir" && -n "$commit" ]] || ipp_die "--git-dir and --commit go together"
     [[ -z "$source_tree" ]] || ipp_die "give either SOURCE_TREE or --git-dir/--commit, not both"
-elif [[ -z "$source_tree" ]]; then
+fi
+
+if ((!force)) && odoo_available; then
+    version="$("$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" --version 2>/dev/null)"
+    if odoo_distribution_installed; then
+        ipp_say "$ODOO_PATH already holds a working Odoo 19 ($version), installed as the odoo distribution: nothing to do (--force to reinstall)"
+        exit 0
+    fi
+    ipp_say "$ODOO_PATH holds a working Odoo 19 ($version), not yet installed as the odoo distribution"
+    missing=()
+    for entry in "${packaging_entries[@]}"; do
+        [[ -e "$ODOO_PATH/$entry" ]] || missing+=("$entry")
+    done
+    if ((${#missing[@]})); then
+        [[ -n "$source_tree" || -n "$git_dir" ]] ||
+            ipp_die "$ODOO_PATH lacks ${missing[*]}: run again with the Odoo source (SOURCE_TREE or --git-dir/--commit)"
+        extract "${missing[@]}"
+    fi
+    install_odoo_distribution
+    exit 0
+fi
+
+if [[ -z "$source_tree" && -z "$git_dir" ]]; then
     ipp_say "no working Odoo 19 at $ODOO_PATH (${IPP_ODOO_UNAVAILABLE_REASON:-not checked}) and no source given."
     echo
     usage
@@ -79,12 +137,11 @@ command -v "$venv_python" >/dev/null 2>&1 ||
     ipp_die "$venv_python not found: Odoo 19's requirements.txt pins work on Python 3.11"
 command -v tar >/dev/null 2>&1 || ipp_die "tar is needed"
 
-odoo_entries=(odoo addons odoo-bin requirements.txt)
 mkdir -p "$ODOO_PATH"
 
 if [[ -n "$source_tree" ]]; then
     [[ -d "$source_tree" ]] || ipp_die "$source_tree is not a directory"
-    for entry in "${odoo_entries[@]}"; do
+    for entry in "${odoo_entries[@]}" "${packaging_entries[@]}"; do
         [[ -e "$source_tree/$entry" ]] || ipp_die "$source_tree has no $entry: not an Odoo source tree"
     done
     grep -qE '^version_info = \(19, 0,' "$source_tree/odoo/release.py" ||
@@ -99,25 +156,14 @@ fi
 
 if ((!same_tree)); then
     if ((force)); then
-        ipp_say "--force: removing the previous ${odoo_entries[*]} and venv from $ODOO_PATH"
-        for entry in "${odoo_entries[@]}" venv; do
+        ipp_say "--force: removing the previous ${odoo_entries[*]} ${packaging_entries[*]} and venv from $ODOO_PATH"
+        for entry in "${odoo_entries[@]}" "${packaging_entries[@]}" venv; do
             rm -rf "${ODOO_PATH:?}/$entry"
         done
     fi
-    if [[ -n "$source_tree" ]]; then
-        ipp_say "copying ${odoo_entries[*]} from $source_tree to $ODOO_PATH"
-        tar -C "$source_tree" --exclude='__pycache__' --exclude='*.pyc' -cf - "${odoo_entries[@]}" |
-            tar -x -C "$ODOO_PATH"
-    else
-        git --git-dir "$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null ||
-            ipp_die "no commit $commit in $git_dir"
-        ipp_say "extracting ${odoo_entries[*]} of $commit from $git_dir to $ODOO_PATH"
-        # A snapshot without some large blobs elsewhere in the tree makes git print
-        # "error: invalid object ..." for them; the four entries are checked below.
-        git --git-dir "$git_dir" archive "$commit" "${odoo_entries[@]}" | tar -x -C "$ODOO_PATH"
-    fi
+    extract "${odoo_entries[@]}" "${packaging_entries[@]}"
 fi
-for entry in "${odoo_entries[@]}"; do
+for entry in "${odoo_entries[@]}" "${packaging_entries[@]}"; do
     [[ -e "$ODOO_PATH/$entry" ]] || ipp_die "$ODOO_PATH/$entry is missing after the copy"
 done
 grep -qE '^version_info = \(19, 0,' "$ODOO_PATH/odoo/release.py" ||
@@ -140,6 +186,7 @@ ipp_say "installing Odoo's requirements.txt (psycopg2-binary, no python-ldap) in
 "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$requirements"
 
 ensure_odoo_python_packages
+install_odoo_distribution
 
 if odoo_available; then
     ipp_say "Odoo 19 is ready: $("$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" --version 2>/dev/null) at $ODOO_PATH, interpreter $ODOO_PYTHON"
