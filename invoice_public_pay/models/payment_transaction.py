@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
@@ -456,7 +456,7 @@ class PaymentTransaction(models.Model):
             "Payment %(payment)s: %(amount)s could not be applied to the chosen invoices (already "
             "paid in the meantime). It remains as an open credit on the customer's account.",
             payment=payment.display_name, amount=amount,
-        ))
+        ), author_id=self._invoice_pay_message_author().id)
 
     # ------------------------------------------------------------
     # Post-processing: history, confirmation, notifications
@@ -474,9 +474,18 @@ class PaymentTransaction(models.Model):
         invoices = self._get_invoices_to_notify()
         if invoices:
             invoices._message_log_batch(
-                bodies=dict.fromkeys(invoices.ids, message), author_id=self.env.user.partner_id.id,
+                bodies=dict.fromkeys(invoices.ids, message), author_id=self._invoice_pay_message_author().id,
             )
         return None
+
+    def _invoice_pay_message_author(self):
+        """Who notes made for this transaction are from, as `account_payment` decides.
+
+        On the pay page the visitor is the public user: the notes are the customer's.
+        """
+        if self.env.uid == SUPERUSER_ID or self.env.context.get("payment_backend_action"):
+            return self.env.user.partner_id
+        return self.partner_id
 
     def _post_process(self):
         """Override of `payment` to record the payment in the pay link history and tell people."""
@@ -522,6 +531,7 @@ class PaymentTransaction(models.Model):
         body = self.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_payment_note", {"tx": self})
         partner.sudo().message_post(
             body=body,
+            author_id=self._invoice_pay_message_author().id,
             partner_ids=salespeople.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
