@@ -208,6 +208,7 @@ class InvoicePayFeeRule(models.Model):
                 "name": invoice_tax["name"],
                 "amount": float(tax_amount),
                 "account_id": invoice_tax["account_id"] or income_account.id,
+                "refund_account_id": refund_tax["account_id"] or income_account.id,
                 "tax_id": invoice_tax["id"],
                 "tax_repartition_line_id": invoice_tax["tax_repartition_line_id"],
                 "refund_tax_repartition_line_id": refund_tax["tax_repartition_line_id"],

@@ -40,6 +40,9 @@ class InvoicePaySettlementLine(models.Model):
         string="Remaining Due", readonly=True, help="Amount still due on the invoice right after this settlement.",
     )
     account_id = fields.Many2one("account.account", readonly=True)
+    refund_account_id = fields.Many2one(
+        "account.account", readonly=True, help="For a fee tax: where its refund repartition books a refund.",
+    )
     fee_line_id = fields.Many2one(
         "invoice.pay.settlement.line", string="Part Of", readonly=True, index="btree_not_null", ondelete="restrict",
         help="For a capture or a refund: the fee line of the payment whose share this line is.",
@@ -86,6 +89,7 @@ class InvoicePaySettlementLine(models.Model):
             "name": self.name,
             "amount": float(amount),
             "account_id": self.account_id.id,
+            "refund_account_id": self.refund_account_id.id,
             "fee_kind": self.fee_kind,
             "fee_percentage": self.fee_percentage,
             "fee_fixed_amount": self.fee_fixed_amount,

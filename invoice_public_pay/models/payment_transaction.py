@@ -275,7 +275,7 @@ class PaymentTransaction(models.Model):
         """The journal item a settlement line becomes (invoice or fee; unapplied ones are summed)."""
         return JournalPart(
             amount=to_decimal(settlement_line.amount, self.currency_id.decimal_places),
-            account=settlement_line.account_id,
+            account=(refund and settlement_line.refund_account_id) or settlement_line.account_id,
             name=settlement_line.name,
             invoice=settlement_line.invoice_id if settlement_line.kind == "invoice" else None,
             extra_values=settlement_line._fee_journal_item_extra_values(refund=refund)

@@ -15,3 +15,4 @@ from . import test_i18n
 from . import test_query_counts
 from . import test_payment_edit
 from . import test_authorship
+from . import test_settlement

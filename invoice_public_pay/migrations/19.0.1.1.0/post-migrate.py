@@ -1,0 +1,186 @@
+"""19.0.1.1.0: settlement lines for the pay page transactions made before them.
+
+Refunds, receipts and captures now read what a transaction settled (its fee
+snapshot, what each invoice got, what stayed unapplied) from settlement lines.
+For transactions made with 19.0.1.0.0 they are rebuilt here from what was booked:
+the journal items of their payments, their allocations and their unapplied
+amount. Nothing existing is changed.
+
+The payment confirmation email reads the same settlement. Its template is loaded
+with noupdate (companies may reword it): a template nobody edited since it was
+installed gets the new expressions; an edited one is left as it is (its table
+then lists the allocations, as before).
+"""
+
+import logging
+
+from psycopg2.extras import Json
+
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+
+_logger = logging.getLogger(__name__)
+
+CONFIRMATION_BODY_CHANGES = (
+    (
+        '<div style="margin: 0px; padding: 0px; font-size: 13px;">',
+        '<div style="margin: 0px; padding: 0px; font-size: 13px;">'
+        '<t t-set="summary" t-value="object._invoice_pay_receipt_summary()"/>',
+    ),
+    ('t-foreach="object.invoice_pay_allocation_ids"', 't-foreach="summary.invoice_lines"'),
+    ("allocation.invoice_id.name", "allocation.invoice.name"),
+    ("allocation.amount_applied", "allocation.amount"),
+    ("allocation.invoice_residual_after", "allocation.residual_after"),
+    ('t-if="object.invoice_pay_fee"', 't-if="summary.fee"'),
+    ("format_amount(object.invoice_pay_fee,", "format_amount(summary.fee,"),
+    ('t-if="object.invoice_pay_unapplied_amount"', 't-if="summary.unapplied"'),
+    ("format_amount(object.invoice_pay_unapplied_amount,", "format_amount(summary.unapplied,"),
+    ("format_amount(object.amount,", "format_amount(summary.total,"),
+)
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    Transaction = env["payment.transaction"].with_context(active_test=False)
+    page_transactions = Transaction.search([
+        ("invoice_pay_link_id", "!=", False), ("invoice_pay_settlement_line_ids", "=", False),
+    ])
+    booked = page_transactions.filtered("payment_id")
+    for transaction in booked:
+        _settle_booked_payment(env, transaction)
+    # Not booked yet (draft, pending, authorized): the fee as the rule says now, as on creation.
+    (page_transactions - booked).filtered(
+        lambda tx: tx.invoice_pay_fee > 0 and tx.invoice_pay_fee_rule_id
+    )._invoice_pay_snapshot_fee()
+    refunds = Transaction.search([
+        ("operation", "=", "refund"), ("payment_id", "!=", False),
+        ("source_transaction_id.invoice_pay_link_id", "!=", False),
+        ("invoice_pay_settlement_line_ids", "=", False),
+    ])
+    for refund in refunds.sorted("id"):
+        _settle_booked_refund(env, refund)
+    _update_confirmation_template(env)
+    _logger.info(
+        "invoice_public_pay: settlement lines rebuilt for %s payments and %s refunds", len(booked), len(refunds)
+    )
+
+
+def _fee_items(transaction):
+    """Journal items of a payment that are neither its bank side nor the customer's account."""
+    move_lines = transaction.payment_id.move_id.line_ids
+    liquidity, receivable, others = transaction.payment_id._seek_for_lines()
+    return (move_lines - liquidity - receivable).filtered(
+        lambda line: line.account_id.account_type not in ("asset_receivable", "liability_payable")
+    ) & others
+
+
+def _refund_repartition(repartition_line):
+    """The refund repartition line matching an invoice repartition line of the same tax."""
+    tax = repartition_line.tax_id
+    invoice_lines = tax.invoice_repartition_line_ids.filtered(lambda line: line.repartition_type == "tax")
+    refund_lines = tax.refund_repartition_line_ids.filtered(lambda line: line.repartition_type == "tax")
+    for invoice_line, refund_line in zip(invoice_lines, refund_lines, strict=False):
+        if invoice_line == repartition_line:
+            return refund_line
+    return refund_lines[:1]
+
+
+def _settle_booked_payment(env, transaction):
+    rule = transaction.invoice_pay_fee_rule_id
+    values = []
+    for item in _fee_items(transaction) if transaction.invoice_pay_fee else []:
+        repartition = item.tax_repartition_line_id
+        refund_repartition = _refund_repartition(repartition) if repartition else repartition
+        if repartition:
+            refund_tags = refund_repartition.tag_ids
+        else:
+            refund_tags = rule.tax_ids.refund_repartition_line_ids.filtered(
+                lambda line: line.repartition_type == "base"
+            ).tag_ids
+        values.append({
+            "kind": "fee",
+            "name": item.name,
+            "amount": -item.amount_currency,
+            "account_id": item.account_id.id,
+            "refund_account_id": (refund_repartition.account_id or item.account_id).id if repartition else False,
+            "fee_kind": "convenience",
+            "fee_percentage": rule.percentage,
+            "fee_fixed_amount": rule.fixed_amount,
+            "tax_id": repartition.tax_id.id,
+            "tax_repartition_line_id": repartition.id,
+            "refund_tax_repartition_line_id": refund_repartition.id,
+            "tax_tag_ids": [Command.set(item.tax_tag_ids.ids)],
+            "refund_tax_tag_ids": [Command.set(refund_tags.ids)],
+        })
+    receivable = transaction.partner_id.commercial_partner_id.with_company(
+        transaction.company_id
+    ).property_account_receivable_id
+    for allocation in transaction.invoice_pay_allocation_ids.filtered("amount_applied"):
+        values.append({
+            "kind": "invoice",
+            "invoice_id": allocation.invoice_id.id,
+            "name": allocation.invoice_id.name,
+            "amount": allocation.amount_applied,
+            "invoice_residual_after": allocation.invoice_residual_after,
+            "account_id": allocation.invoice_id.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            )[:1].account_id.id,
+        })
+    if transaction.invoice_pay_unapplied_amount:
+        values.append({
+            "kind": "unapplied",
+            "name": env._("Unapplied"),
+            "amount": transaction.invoice_pay_unapplied_amount,
+            "account_id": receivable.id,
+        })
+    env["invoice.pay.settlement.line"].create([
+        {**line_values, "transaction_id": transaction.id, "sequence": sequence}
+        for sequence, line_values in enumerate(values)
+    ])
+
+
+def _settle_booked_refund(env, refund):
+    refunded_fee_lines = refund.source_transaction_id._invoice_pay_fee_lines()
+    values = []
+    for item in _fee_items(refund):
+        fee_line = refunded_fee_lines.filtered(
+            lambda line, item=item: line.account_id == item.account_id
+            and line.tax_id == item.tax_repartition_line_id.tax_id
+        )[:1]
+        values.append({
+            **(fee_line._copy_fee_values(item.amount_currency) if fee_line else {"kind": "fee", "name": item.name}),
+            "amount": item.amount_currency,
+            "account_id": item.account_id.id,
+        })
+    rest = -refund.amount - sum(value["amount"] for value in values)
+    if rest > 0:
+        values.append({
+            "kind": "unapplied",
+            "name": env._("Refunded"),
+            "amount": rest,
+            "account_id": refund.partner_id.commercial_partner_id.with_company(
+                refund.company_id
+            ).property_account_receivable_id.id,
+        })
+    env["invoice.pay.settlement.line"].create([
+        {**line_values, "transaction_id": refund.id, "sequence": sequence}
+        for sequence, line_values in enumerate(values)
+    ])
+
+
+def _update_confirmation_template(env):
+    template = env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
+    if not template or template.write_date > template.create_date:
+        return
+    env.cr.execute("SELECT body_html FROM mail_template WHERE id = %s", [template.id])
+    bodies = env.cr.fetchone()[0] or {}
+    for lang, body in bodies.items():
+        if not all(old in body for old, _new in CONFIRMATION_BODY_CHANGES):
+            return  # not the body this version installed: leave it alone
+        for old, new in CONFIRMATION_BODY_CHANGES:
+            body = body.replace(old, new)
+        bodies[lang] = body
+    env.cr.execute("UPDATE mail_template SET body_html = %s WHERE id = %s", [Json(bodies), template.id])
+    template.invalidate_recordset(["body_html"])
