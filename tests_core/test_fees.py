@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pay_core.fees import FeeRule, compute_convenience_fee, fee_refund_share
+from pay_core.fees import FeeRule, compute_convenience_fee
 
 D = Decimal
 
@@ -86,37 +86,6 @@ def test_fee_rule_normalises_ints_and_is_frozen():
         rule.percentage = D("4")
 
 
-# --- fee_refund_share ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("fee", "amount_total", "refund_amount", "decimal_places", "expected"),
-    [
-        (D("3.00"), D("103.00"), D("103.00"), 2, "3.00"),
-        (D("3.00"), D("103.00"), D("200.00"), 2, "3.00"),
-        (D("3.00"), D("103.00"), D("51.50"), 2, "1.50"),
-        (D("3.00"), D("103.00"), D("10.00"), 2, "0.29"),  # 0.2912...
-        (D("1.00"), D("3.00"), D("1.00"), 2, "0.33"),
-        (D("1.00"), D("3.00"), D("2.00"), 2, "0.67"),
-        (D("0.01"), D("100.00"), D("50.00"), 2, "0.01"),  # 0.005 half-up
-        (D("0.01"), D("100.00"), D("49.99"), 2, "0.00"),
-        (D("3"), D("103"), D("50"), 0, "1"),
-        (D("3.000"), D("103.000"), D("0.001"), 3, "0.000"),
-        (D("0.00"), D("100.00"), D("100.00"), 2, "0.00"),
-        (D("3.00"), D("103.00"), D("0"), 2, "0.00"),
-        (D("3.00"), D("103.00"), D("-5"), 2, "0.00"),
-        (D("3.00"), D("0"), D("5"), 2, "0.00"),
-    ],
-)
-def test_fee_refund_share(fee, amount_total, refund_amount, decimal_places, expected):
-    assert str(fee_refund_share(fee, amount_total, refund_amount, decimal_places)) == expected
-
-
-def test_full_refund_returns_the_fee_itself():
-    fee = D("3.33")
-    assert fee_refund_share(fee, D("100.00"), D("100.00"), 2) is fee
-
-
 # --- properties ------------------------------------------------------------
 
 
@@ -153,20 +122,3 @@ def test_fee_bounds_precision_and_monotonicity(case, data):
     if rule.max_fee > 0:
         assert fee <= rule.max_fee
     assert compute_convenience_fee(larger, rule, decimal_places) >= fee
-
-
-@given(case=fee_cases(), data=st.data())
-def test_refund_share_never_exceeds_fee(case, data):
-    decimal_places, rule = case
-    amount = data.draw(money(decimal_places, min_units=1))
-    fee = compute_convenience_fee(amount, rule, decimal_places)
-    amount_total = amount + fee
-    total_units = int(amount_total.scaleb(decimal_places))
-    refund = data.draw(money(decimal_places, min_units=1, max_units=total_units))
-    assert fee_refund_share(fee, amount_total, amount_total, decimal_places) == fee
-    share = fee_refund_share(fee, amount_total, refund, decimal_places)
-    assert 0 <= share <= fee
-    assert share.as_tuple().exponent <= 0
-    # Refunding more never reverses less of the fee.
-    larger_refund = min(refund * 2, amount_total)
-    assert fee_refund_share(fee, amount_total, larger_refund, decimal_places) >= share

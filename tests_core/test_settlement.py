@@ -131,6 +131,26 @@ def test_partial_refunds_reverse_the_fee_in_proportion_and_the_last_one_the_rest
     assert sum(income) == D("6.28")
 
 
+@pytest.mark.parametrize(
+    ("fee", "paid", "refund", "decimal_places", "expected"),
+    [
+        (D("3.00"), D("103.00"), D("103.00"), 2, "3.00"),
+        (D("3.00"), D("103.00"), D("51.50"), 2, "1.50"),
+        (D("3.00"), D("103.00"), D("10.00"), 2, "0.29"),  # 0.2912...
+        (D("1.00"), D("3.00"), D("1.00"), 2, "0.33"),
+        (D("1.00"), D("3.00"), D("2.00"), 2, "0.67"),
+        (D("0.01"), D("100.00"), D("50.00"), 2, "0.01"),  # 0.005 half-up
+        (D("0.01"), D("100.00"), D("49.99"), 2, "0"),
+        (D("3"), D("103"), D("50"), 0, "1"),
+        (D("0.00"), D("100.00"), D("100.00"), 2, "0"),
+    ],
+)
+def test_first_refund_fee_share(fee, paid, refund, decimal_places, expected):
+    plan = plan_refund(refund, paid, D(0), [FeeComponent(INCOME, fee)], decimal_places)
+    assert plan.fee_amount == D(expected)
+    assert plan.unapplied_amount == refund - D(expected)
+
+
 def test_refund_over_what_was_paid_is_refused():
     with pytest.raises(SettlementError):
         plan_refund(D("60.00"), D("100.00"), D("50.00"), [], 2)

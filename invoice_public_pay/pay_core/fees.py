@@ -1,4 +1,4 @@
-"""Convenience fee charged on top of a payment, and its share on refunds.
+"""Convenience fee charged on top of a payment.
 
 Fees are computed on exact fractions and rounded once at the very end, so the
 customer sees the same fee whatever order the terms are applied in.
@@ -51,27 +51,6 @@ def compute_convenience_fee(amount: Decimal, rule: FeeRule | None, decimal_place
     if rule.max_fee > 0:
         fee = min(fee, _exact(rule.max_fee))
     return max(round_money(fee, decimal_places), zero)
-
-
-def fee_refund_share(
-    fee: Decimal, amount_total: Decimal, refund_amount: Decimal, decimal_places: int
-) -> Decimal:
-    """Return the part of ``fee`` to reverse when refunding ``refund_amount``.
-
-    ``amount_total`` is what the customer paid, fee included. The share is
-    proportional (``fee * refund_amount / amount_total``, rounded half-up once);
-    a full refund returns exactly ``fee`` so nothing is left over after
-    successive partial refunds are completed by a final one. The share is never
-    above the fee and never negative.
-    """
-    zero = round_money(Decimal(0), decimal_places)
-    exact_fee, exact_total, exact_refund = _exact(fee), _exact(amount_total), _exact(refund_amount)
-    if exact_fee <= 0 or exact_total <= 0 or exact_refund <= 0:
-        return zero
-    if exact_refund >= exact_total:
-        return fee
-    share = round_money(exact_fee * exact_refund / exact_total, decimal_places)
-    return max(min(share, fee), zero)
 
 
 def _exact(value):
