@@ -6,7 +6,7 @@ import psycopg2
 from werkzeug.exceptions import TooManyRequests, abort
 
 from odoo import _, http
-from odoo.exceptions import ValidationError
+from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request
 from odoo.tools import mute_logger
 
@@ -278,14 +278,15 @@ class InvoicePayController(payment_portal.PaymentPortal):
     @contextlib.contextmanager
     def _retry_on_reference_collision():
         """Two customers paying the same invoice at the same instant compute the same
-        transaction reference; the second insert hits the unique index. Odoo retries
-        a request on a serialization failure, and the retry sees the first reference
-        and picks the next suffix."""
+        transaction reference; the second insert hits the unique index. Raising Odoo's
+        ``ConcurrencyError`` makes Odoo retry the request (logged at INFO), and the
+        retry sees the first reference and picks the next suffix. A psycopg2 error
+        made by hand has no ``pgcode``: Odoo's retry loop cannot read it."""
         try:
             with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 yield
         except psycopg2.errors.UniqueViolation as error:
-            raise psycopg2.errors.SerializationFailure(str(error)) from error
+            raise ConcurrencyError(_("Another payment took this reference at the same instant.")) from error
 
     def _read_payment_token(self, link, token_id):
         """The saved payment method the visitor chose, only for users of the customer."""

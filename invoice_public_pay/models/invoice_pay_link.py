@@ -4,7 +4,7 @@ from decimal import Decimal
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
 from odoo.tools import consteq, format_date, mute_logger
 from odoo.tools.misc import hmac
@@ -71,8 +71,8 @@ class InvoicePayLink(models.Model):
         """Create the missing links of ``commercial_partners``; return all their links (sudo).
 
         Two transactions may create the link of the same customer at once (two
-        invoices posted together): the loser of the unique index raises a
-        serialization failure, which Odoo retries with a fresh snapshot.
+        invoices posted together): the loser of the unique index raises Odoo's
+        ``ConcurrencyError``, and Odoo retries it with a fresh snapshot.
         """
         links = self.sudo().search([("partner_id", "in", commercial_partners.ids)])
         missing = commercial_partners - links.partner_id
@@ -84,7 +84,7 @@ class InvoicePayLink(models.Model):
                     )
             except pg_errors.UniqueViolation as error:
                 _logger.info("Pay link created concurrently for one of %s; retrying", missing.ids)
-                raise pg_errors.SerializationFailure(str(error)) from error
+                raise ConcurrencyError(_("A pay link was created concurrently for one of these customers.")) from error
         return links
 
     def _regenerate_token(self):

@@ -15,4 +15,5 @@ from . import test_i18n
 from . import test_query_counts
 from . import test_payment_edit
 from . import test_authorship
+from . import test_concurrent_starts
 from . import test_settlement
