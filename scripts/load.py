@@ -39,18 +39,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=wrong-import-position
 from benchmark import (  # noqa: E402
+    REPO_ROOT,
     Client,
     LogTail,
     OdooServer,
+    clean_up,
     create_customer,
     odoo_env,
     parse_request_line,
+    prepare_database,
+    run_command,
     set_driver_log,
-    tokens_in_file,
     snapshot_addon,
+    tokens_in_file,
     transaction_params,
 )
-from benchmark import REPO_ROOT, clean_up, prepare_database, run_command  # noqa: E402
 
 ROW = re.compile(r"<li\b[^>]*\bo_invoice_pay_row\b[^>]*>")
 ATTR = {name: re.compile(rf'\b{name}="([^"]*)"') for name in ("data-invoice-id", "data-amount-due", "data-blocked")}
@@ -398,7 +401,8 @@ class LoadTest:
                        f"+ unapplied {unapplied_d} = {applied_d + fee_d + unapplied_d}")
             self.check(done_d == applied_d + fee_d + unapplied_d,
                        "sum(done transactions) == applied + fees + unapplied",
-                       f"{done_d} != {applied_d + fee_d + unapplied_d} (difference {done_d - applied_d - fee_d - unapplied_d})")
+                       f"{done_d} != {applied_d + fee_d + unapplied_d} "
+                       f"(difference {done_d - applied_d - fee_d - unapplied_d})")
             self.check(not_processed == 0, "every done transaction post-processed", f"{not_processed} not")
             cr.execute("""
                 SELECT t.reference, count(p.id), coalesce(sum(p.amount), 0), t.amount,

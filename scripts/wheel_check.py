@@ -167,10 +167,12 @@ class WheelCheck(Checks):
             [self.python, "-m", "pip", "install", "--no-index", "--no-deps", "--disable-pip-version-check", wheel],
             "wheel-2-pip-install.log",
         )
-        if not self.test(status == 0, "pip installs the wheel into the copy of Odoo's venv", f"exit {status}, see {log}"):
+        if not self.test(status == 0, "pip installs the wheel into the copy of Odoo's venv",
+                         f"exit {status}, see {log}"):
             return False
         check = subprocess.run([self.python, "-m", "pip", "check"], capture_output=True, text=True, check=False)
-        ours = [line for line in check.stdout.splitlines() if line.lower().startswith(DISTRIBUTION.lower().replace("_", "-"))]
+        normalized = DISTRIBUTION.lower().replace("_", "-")
+        ours = [line for line in check.stdout.splitlines() if line.lower().startswith(normalized)]
         versions = subprocess.run(
             [self.python, "-c", "import importlib.metadata as m, sys; "
              "print(', '.join(f'{n} {m.version(n)}' for n in sys.argv[1:]))", "odoo", *self.requirement_names],
