@@ -2,7 +2,8 @@
 # Shared settings and helpers of the invoice_public_pay developer harness.
 #
 # Sourced (never executed) by scripts/test.sh, scripts/demo.sh,
-# scripts/setup-odoo.sh and .ci/run. Safe under `set -euo pipefail`.
+# scripts/setup-odoo.sh, scripts/benchmark.sh, scripts/load.sh and .ci/run.
+# Safe under `set -euo pipefail`.
 #
 # Environment (all optional):
 #   ODOO_PATH       Odoo 19 source tree (odoo-bin, odoo/, addons/)   [/opt/odoo19]
@@ -224,6 +225,13 @@ ipp_apt_install() {
     ipp_say "installed: ${missing[*]}"
 }
 
+# ensure_node: Node.js and npm on PATH (the pre-commit hook `prettier` runs on them):
+# Debian's `nodejs`, and `npm` only when no npm came with the Node.js already there.
+ensure_node() {
+    command -v node >/dev/null 2>&1 || ipp_apt_install nodejs || return 1
+    command -v npm >/dev/null 2>&1 || ipp_apt_install npm || return 1
+}
+
 # _ipp_stamp_matches STAMP_FILE HASH
 _ipp_stamp_matches() {
     [[ -f "$1" ]] && [[ "$(cat "$1")" == "$2" ]]
@@ -291,6 +299,31 @@ ensure_odoo_python_packages() {
     ipp_say "installing requirements-odoo.txt into Odoo's interpreter $ODOO_PYTHON"
     "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$requirements" "${constraints[@]}" || return 1
     printf '%s\n' "$wanted" >"$stamp"
+}
+
+# odoo_distribution_installed: pip knows the `odoo` distribution in ODOO_PYTHON.
+odoo_distribution_installed() {
+    "$ODOO_PYTHON" -c 'import importlib.metadata as m; m.version("odoo")' >/dev/null 2>&1
+}
+
+# ensure_odoo_distribution: install the source tree $ODOO_PATH into ODOO_PYTHON as the
+# `odoo` distribution (pip install --no-deps -e), which the wheels of addons require.
+# Needs Odoo's setup.py, setup.cfg and setup/ in $ODOO_PATH (scripts/setup-odoo.sh
+# extracts them from the source).
+ensure_odoo_distribution() {
+    odoo_distribution_installed && return 0
+    local entry
+    for entry in setup.py setup.cfg setup; do
+        if [[ ! -e "$ODOO_PATH/$entry" ]]; then
+            ipp_warn "$ODOO_PATH/$entry is missing: run ./scripts/setup-odoo.sh with the Odoo source to add it"
+            return 1
+        fi
+    done
+    ipp_say "installing $ODOO_PATH into $ODOO_PYTHON as the odoo distribution (pip install --no-deps -e)"
+    "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e "$ODOO_PATH" || return 1
+    # pip leaves odoo.egg-info in the tree: not part of Odoo.
+    rm -rf "$ODOO_PATH/odoo.egg-info"
+    odoo_distribution_installed
 }
 
 # run_measurement SCRIPT HELP_LAST_LINE [ARGS...]: the shared start of benchmark.sh and

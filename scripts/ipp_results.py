@@ -17,6 +17,11 @@ file of two lines: ``PASSED FAILED SKIPPED`` and a one-line note.
     ERROR/CRITICAL line. Skipped Odoo tests count as FAILED (a tour is skipped
     when Chromium or websocket-client is missing: the run must not look green).
 
+``pre-commit LOG --rc RC --out FILE``
+    Reads the output of ``pre-commit run --all-files --color never``: each hook's
+    line ``<name>....Passed|Failed|Skipped`` is one test (Skipped: no file of its
+    kind). A non-zero exit without a failed hook counts one failure.
+
 Only the standard library is used: it runs with any python3.
 """
 
@@ -35,6 +40,8 @@ SUMMARY = re.compile(
     r"when loading database (?P<db>.*?)\s*$"
 )
 SKIPPED = re.compile(r"^skipped (?P<test>.+?) : (?P<reason>.*?)\s*$")
+# "ruff check (ruff.toml)......................Passed" / "...(no files to check)Skipped"
+PRE_COMMIT_HOOK = re.compile(r"^(?P<name>.+?)\.{3,}(?:\(no files to check\))?(?P<status>Passed|Failed|Skipped)\s*$")
 STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.\s*$")
 TEST_REPORT = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>\S+)")
 # ERROR lines Odoo itself writes to summarise test failures: already counted.
@@ -211,6 +218,31 @@ def odoo_log(args):
     write_result(args.out, passed, total_failed, 0, "; ".join(notes))
 
 
+def pre_commit(args):
+    counts = {"Passed": 0, "Failed": 0, "Skipped": 0}
+    failed_hooks = []
+    try:
+        with open(args.log, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if match := PRE_COMMIT_HOOK.match(line.rstrip("\n")):
+                    counts[match["status"]] += 1
+                    if match["status"] == "Failed":
+                        failed_hooks.append(match["name"].strip())
+    except OSError as exc:
+        write_result(args.out, 0, 1, 0, f"no pre-commit log to read ({exc}): counted as 1 failure")
+        return
+    passed, failed, skipped = counts["Passed"], counts["Failed"], counts["Skipped"]
+    notes = [f"failed: {', '.join(failed_hooks)}"] if failed_hooks else []
+    if args.rc != 0 and not failed:
+        failed = 1
+        notes.append(f"pre-commit exited {args.rc} without a failed hook (see its log)")
+    elif passed + failed + skipped == 0:
+        failed = 1
+        notes.append("no hook ran")
+    print(f"pre-commit: {passed} hooks passed, {failed} failed, {skipped} skipped (no files)")
+    write_result(args.out, passed, failed, skipped, "; ".join(notes))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +257,11 @@ def main(argv=None):
     odoo.add_argument("--out", required=True)
     odoo.add_argument("--allow-no-tests", action="store_true")
     odoo.set_defaults(func=odoo_log)
+    hooks = sub.add_parser("pre-commit")
+    hooks.add_argument("log")
+    hooks.add_argument("--rc", type=int, required=True)
+    hooks.add_argument("--out", required=True)
+    hooks.set_defaults(func=pre_commit)
     args = parser.parse_args(argv)
     args.func(args)
     return 0

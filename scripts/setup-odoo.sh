@@ -65,11 +65,6 @@ odoo_entries=(odoo addons odoo-bin requirements.txt)
 # What pip needs to install the tree as the `odoo` distribution.
 packaging_entries=(setup.py setup.cfg setup)
 
-# odoo_distribution_installed: pip knows the `odoo` distribution in $ODOO_PYTHON.
-odoo_distribution_installed() {
-    "$ODOO_PYTHON" -c 'import importlib.metadata as m; m.version("odoo")' >/dev/null 2>&1
-}
-
 # extract ENTRY...: copy entries of the source (tree or git commit) to $ODOO_PATH.
 extract() {
     if [[ -n "$source_tree" ]]; then
@@ -87,15 +82,7 @@ extract() {
 
 # install_odoo_distribution: $ODOO_PATH into its venv as the `odoo` distribution.
 install_odoo_distribution() {
-    local entry
-    for entry in "${packaging_entries[@]}"; do
-        [[ -e "$ODOO_PATH/$entry" ]] || ipp_die "$ODOO_PATH/$entry is missing: give the Odoo source (SOURCE_TREE or --git-dir/--commit) to add it"
-    done
-    ipp_say "installing $ODOO_PATH into $ODOO_PYTHON as the odoo distribution (pip install --no-deps -e)"
-    "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e "$ODOO_PATH"
-    # pip writes odoo.egg-info into the tree: not part of Odoo.
-    rm -rf "$ODOO_PATH/odoo.egg-info"
-    odoo_distribution_installed || ipp_die "pip did not install the odoo distribution into $ODOO_PYTHON"
+    ensure_odoo_distribution || ipp_die "could not install $ODOO_PATH as the odoo distribution into $ODOO_PYTHON"
 }
 
 if [[ -n "$git_dir" || -n "$commit" ]]; then

@@ -2,25 +2,32 @@
 # THE test command of invoice_public_pay:  ./scripts/test.sh
 #
 # Runs, in one go, and adds up:
-#   1. core:   pytest on tests_core/ (the Odoo-free core) in the dev venv .venv
-#   2. Odoo:   the addon's Odoo tests on a FRESH database with a real Odoo 19
-#              (odoo-bin -i invoice_public_pay,payment_demo --test-tags ...);
-#              skipped Odoo tests count as FAILED
-#   3. lint:   pylint-odoo on invoice_public_pay/ (.pylintrc), counted as one test
-# and ends with one line "N passed, N failed[, N skipped]". Exit status 1 when
-# anything failed or crashed, else 0.
+#   1. core:      pytest on tests_core/ (the Odoo-free core) in the dev venv .venv
+#   2. lint:      pylint-odoo on invoice_public_pay/ (.pylintrc), counted as one test
+#   3. precommit: pre-commit run --all-files (.pre-commit-config.yaml), one test per hook
+#   4. upgrade:   a database of the baseline release (scripts/upgrade-baseline.txt) filled
+#                 with data, upgraded with -u to the working tree: nothing lost or changed
+#                 (scripts/upgrade_check.py), one test per check
+#   5. wheel:     the addon's wheel built with whool, installed into a copy of Odoo's venv,
+#                 Odoo started without this repository: the demo pay link answers 200
+#                 (scripts/wheel_check.py), one test per step
+#   6. odoo:      the addon's Odoo tests on a FRESH database with a real Odoo 19
+#                 (odoo-bin -i invoice_public_pay,payment_demo --test-tags ...);
+#                 skipped Odoo tests count as FAILED
+# and ends with its duration and one line "N passed, N failed[, N skipped]". Exit status
+# 1 when anything failed or crashed, else 0.
 #
 # Environment (all optional; see README.md "Environment variables"):
 #   ODOO_PATH, ODOO_PYTHON     where Odoo 19 is             [/opt/odoo19, $ODOO_PATH/venv/bin/python]
 #   ODOO_TEST_TAGS             Odoo --test-tags             [/invoice_public_pay]
-#   ODOO_TEST_HTTP_PORT        HTTP port of the test server [first free port from 8069]
-#   ODOO_TEST_DB_PREFIX        test database name prefix    [ipp_test]
+#   ODOO_TEST_HTTP_PORT        HTTP port of the test servers [first free port from 8069]
+#   ODOO_TEST_DB_PREFIX        test database name prefix    [ipp_test] (all Odoo parts)
 #   ODOO_TEST_WITH_DEMO=1      install with demo data       [no demo data]
 #   ODOO_TEST_ARGS             extra odoo-bin arguments (split on spaces)
 #   ODOO_ALLOW_NO_TESTS=1      accept an Odoo run with 0 tests (else 1 failure)
-#   KEEP_DB=1                  keep the test database (its name is printed)
+#   KEEP_DB=1                  keep the test databases (their names are printed)
 #   IPP_REQUIRE_ODOO=1         count a missing Odoo as a failure (default: banner only)
-#   IPP_TEST_PARTS             parts to run, e.g. "core lint"   [core odoo lint]
+#   IPP_TEST_PARTS             parts to run, e.g. "core lint"   [core lint precommit upgrade wheel odoo]
 #   IPP_TEST_LOG_DIR           where logs go                [.test-logs]
 
 set -uo pipefail
@@ -29,17 +36,21 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$IPP_REPO_ROOT" || exit 1
 
+STARTED_AT=$SECONDS
 RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
 LOG_DIR="${IPP_TEST_LOG_DIR:-$IPP_REPO_ROOT/.test-logs}/$RUN_ID"
 mkdir -p "$LOG_DIR" || exit 1
-PARTS="${IPP_TEST_PARTS:-core odoo lint}"
+PARTS="${IPP_TEST_PARTS:-core lint precommit upgrade wheel odoo}"
 
 # Per-part results, in the order the summary table shows them.
-PART_KEYS=(core odoo lint)
+PART_KEYS=(core lint precommit upgrade wheel odoo)
 declare -A PART_LABEL=(
     [core]="core: pytest tests_core/"
-    [odoo]="Odoo: ${ODOO_TEST_TAGS:-/invoice_public_pay}"
     [lint]="lint: pylint-odoo"
+    [precommit]="pre-commit: all hooks"
+    [upgrade]="upgrade: baseline -> working tree"
+    [wheel]="wheel: build, pip install, serve"
+    [odoo]="Odoo: ${ODOO_TEST_TAGS:-/invoice_public_pay}"
 )
 declare -A PART_PASSED=() PART_FAILED=() PART_SKIPPED=() PART_NOTE=()
 
@@ -106,23 +117,30 @@ drop_test_db() {
 }
 trap drop_test_db EXIT
 
-run_odoo() {
-    section "Odoo: tests of the addon in Odoo 19"
+# odoo_part_ready KEY: true when a part that needs Odoo (odoo, upgrade, wheel) can run;
+# otherwise records KEY's result (not run, or failed) and returns 1. The banner about a
+# missing Odoo is printed once.
+_odoo_banner_shown=""
+odoo_part_ready() {
+    local key="$1"
     if ! odoo_available; then
-        local help
-        help="$(ipp_odoo_install_help)"
-        mapfile -t help_lines <<<"$help"
-        ipp_banner \
-            "THE ODOO TEST SUITE DID NOT RUN." \
-            "No working Odoo 19 at ODOO_PATH=$ODOO_PATH: $IPP_ODOO_UNAVAILABLE_REASON" \
-            "Only the Odoo-free parts (pytest tests_core/, pylint-odoo) run now." \
-            "" "${help_lines[@]}"
-        if [[ "${IPP_REQUIRE_ODOO:-0}" == 1 ]]; then
-            record_part odoo 0 1 0 "DID NOT RUN: no Odoo 19 (IPP_REQUIRE_ODOO=1)"
-        else
-            record_part odoo 0 0 0 "DID NOT RUN: no Odoo 19 at $ODOO_PATH"
+        if [[ -z "$_odoo_banner_shown" ]]; then
+            local help
+            help="$(ipp_odoo_install_help)"
+            mapfile -t help_lines <<<"$help"
+            ipp_banner \
+                "THE ODOO TEST SUITE DID NOT RUN (nor the upgrade and wheel checks)." \
+                "No working Odoo 19 at ODOO_PATH=$ODOO_PATH: $IPP_ODOO_UNAVAILABLE_REASON" \
+                "Only the Odoo-free parts (pytest tests_core/, pylint-odoo, pre-commit) run now." \
+                "" "${help_lines[@]}"
+            _odoo_banner_shown=1
         fi
-        return
+        if [[ "${IPP_REQUIRE_ODOO:-0}" == 1 ]]; then
+            record_part "$key" 0 1 0 "DID NOT RUN: no Odoo 19 (IPP_REQUIRE_ODOO=1)"
+        else
+            record_part "$key" 0 0 0 "DID NOT RUN: no Odoo 19 at $ODOO_PATH"
+        fi
+        return 1
     fi
     local problem=""
     ensure_debian_packages || problem="missing Debian packages (${IPP_DEBIAN_PACKAGES[*]})"
@@ -133,21 +151,28 @@ run_odoo() {
         ensure_postgres || problem="PostgreSQL is not available"
     fi
     if [[ -n "$problem" ]]; then
-        ipp_warn "$problem: the Odoo tests cannot run"
-        record_part odoo 0 1 0 "DID NOT RUN: $problem"
-        return
+        ipp_warn "$problem: the part $key cannot run"
+        record_part "$key" 0 1 0 "DID NOT RUN: $problem"
+        return 1
     fi
+}
+
+# test_http_port: print the HTTP port for a test server; status 1 when there is none.
+NO_PORT_NOTE="no free HTTP port in 8069-8199 (set ODOO_TEST_HTTP_PORT)"
+test_http_port() {
+    local port="${ODOO_TEST_HTTP_PORT:-}"
+    [[ -n "$port" ]] || port="$(ipp_free_port 8069 8199)" || return 1
+    printf '%s\n' "$port"
+}
+
+run_odoo() {
+    section "Odoo: tests of the addon in Odoo 19"
+    odoo_part_ready odoo || return
     command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 ||
         ipp_warn "no chromium on PATH: every tour will be skipped (and counted as failed)"
 
-    local tags="${ODOO_TEST_TAGS:-/invoice_public_pay}"
-    local port="${ODOO_TEST_HTTP_PORT:-}"
-    if [[ -z "$port" ]]; then
-        if ! port="$(ipp_free_port 8069 8199)"; then
-            record_part odoo 0 1 0 "no free HTTP port in 8069-8199 (set ODOO_TEST_HTTP_PORT)"
-            return
-        fi
-    fi
+    local tags="${ODOO_TEST_TAGS:-/invoice_public_pay}" port
+    port="$(test_http_port)" || { record_part odoo 0 1 0 "$NO_PORT_NOTE"; return; }
     ODOO_TEST_DB="${ODOO_TEST_DB_PREFIX:-ipp_test}_$(date +%s)_$$"
     local log="$LOG_DIR/odoo.log" rc
     local args=(
@@ -211,10 +236,59 @@ run_lint() {
 }
 
 # --------------------------------------------------------------------------
+# 4. precommit: the repository's pre-commit hooks, one test per hook
+# --------------------------------------------------------------------------
+run_precommit() {
+    section "pre-commit: .pre-commit-config.yaml on every tracked file"
+    if ! ensure_dev_venv; then
+        record_part precommit 0 1 0 "could not set up the dev venv .venv"
+        return
+    fi
+    # The prettier hook runs on the machine's Node.js (Debian's nodejs and npm).
+    ensure_node || ipp_warn "no Node.js/npm: the prettier hook cannot install"
+    local log="$LOG_DIR/pre-commit.log" rc
+    # Hooks only check (none rewrites a file); untracked files are not looked at.
+    "$IPP_DEV_VENV/bin/pre-commit" run --all-files --color never 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    python3 "$IPP_SCRIPTS_DIR/ipp_results.py" pre-commit "$log" --rc "$rc" --out "$LOG_DIR/precommit.result"
+    record_from_file precommit "$LOG_DIR/precommit.result"
+}
+
+# --------------------------------------------------------------------------
+# 5. upgrade and 6. wheel: the harness's own checks, one test per check
+# --------------------------------------------------------------------------
+run_upgrade() {
+    section "upgrade: the baseline's database upgraded with -u to the working tree"
+    odoo_part_ready upgrade || return
+    local port
+    port="$(test_http_port)" || { record_part upgrade 0 1 0 "$NO_PORT_NOTE"; return; }
+    "$ODOO_PYTHON" "$IPP_SCRIPTS_DIR/upgrade_check.py" --out "$LOG_DIR/upgrade.result" \
+        --port "$port" --log-dir "$LOG_DIR"
+    record_from_file upgrade "$LOG_DIR/upgrade.result"
+}
+
+run_wheel() {
+    section "wheel: built with whool, installed with pip, served without the repository"
+    odoo_part_ready wheel || return
+    if ! ensure_dev_venv; then
+        record_part wheel 0 1 0 "could not set up the dev venv .venv (whool)"
+        return
+    fi
+    local port
+    port="$(test_http_port)" || { record_part wheel 0 1 0 "$NO_PORT_NOTE"; return; }
+    python3 "$IPP_SCRIPTS_DIR/wheel_check.py" --out "$LOG_DIR/wheel.result" \
+        --port "$port" --log-dir "$LOG_DIR"
+    record_from_file wheel "$LOG_DIR/wheel.result"
+}
+
+# --------------------------------------------------------------------------
 ipp_say "test run $RUN_ID, logs in ${LOG_DIR#"$IPP_REPO_ROOT"/}"
 # Quick parts first so that their result shows before the long Odoo log.
 wants_part core && run_core
 wants_part lint && run_lint
+wants_part precommit && run_precommit
+wants_part upgrade && run_upgrade
+wants_part wheel && run_wheel
 wants_part odoo && run_odoo
 
 total_passed=0 total_failed=0 total_skipped=0
@@ -233,13 +307,17 @@ for key in "${PART_KEYS[@]}"; do
     total_skipped=$((total_skipped + PART_SKIPPED[$key]))
 done
 printf 'logs: %s\n' "$LOG_DIR"
-if [[ "${PART_NOTE[odoo]:-}" == "DID NOT RUN"* ]]; then
-    printf '!! The Odoo suite DID NOT RUN (%s): these counts cover only the Odoo-free parts.\n' \
-        "${PART_NOTE[odoo]#DID NOT RUN: }"
-fi
+for key in odoo upgrade wheel; do
+    if [[ "${PART_NOTE[$key]:-}" == "DID NOT RUN"* ]]; then
+        printf '!! The part %s DID NOT RUN (%s): these counts do not cover it.\n' \
+            "$key" "${PART_NOTE[$key]#DID NOT RUN: }"
+    fi
+done
 if ((total_passed + total_failed + total_skipped == 0)); then
     printf '!! No test ran at all.\n'
 fi
+elapsed=$((SECONDS - STARTED_AT))
+printf 'duration: %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60))
 echo
 closing="$total_passed passed, $total_failed failed"
 if ((total_skipped > 0)); then
