@@ -10,10 +10,11 @@ class ResCompany(models.Model):
 
     invoice_pay_show_on_invoice = fields.Boolean(
         string="Show the pay link on invoices",
-        default=True,
+        default=False,
         help="Print a Pay online button and a QR code of the customer's public pay link on "
-        "invoices with an amount due, and add the button to invoice emails. Each customer "
-        "can override this choice.",
+        "invoices with an amount due, and add the button to invoice emails, in place of Odoo's "
+        "own per-invoice 'pay online' QR code. Off until an administrator switches it on; each "
+        "customer can override this choice.",
     )
     invoice_pay_receipt_report_id = fields.Many2one(
         "ir.actions.report",

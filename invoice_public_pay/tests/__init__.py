@@ -17,3 +17,4 @@ from . import test_payment_edit
 from . import test_authorship
 from . import test_concurrent_starts
 from . import test_settlement
+from . import test_opt_in

@@ -23,6 +23,7 @@ class TestInvoicePrintout(InvoicePayCommon, HttpCase):
         cls.invoice = cls._customer_invoice(640.0)
         cls.pay_url = cls.customer.invoice_pay_url
         cls.company = cls.invoice.company_id
+        cls.company.invoice_pay_show_on_invoice = True
 
     # ------------------------------------------------------------
     # Helpers
@@ -84,7 +85,7 @@ class TestInvoicePrintout(InvoicePayCommon, HttpCase):
     # ------------------------------------------------------------
 
     def test_open_invoice_shows_button_and_decodable_qr(self):
-        self.assertTrue(self.company.invoice_pay_show_on_invoice, "on by default")
+        self.assertTrue(self.company.invoice_pay_show_on_invoice, "switched on by the administrator")
         self.assertEqual(self.customer.invoice_pay_show_on_invoice, "default")
         document = self._render(self.invoice)
         self.assertEqual(self._printed_pay_link(document), ([self.pay_url], [self.pay_url]))
