@@ -83,6 +83,11 @@ class PaymentTransaction(models.Model):
         readonly=True, copy=False, index="btree_not_null",
         help="The customer's confirmation email is waiting to be sent.",
     )
+    invoice_pay_confirmation_failed = fields.Boolean(
+        string="Confirmation Failed", readonly=True, copy=False,
+        help="The customer's confirmation email could not be sent (see the customer's chatter); "
+        "it is not tried again.",
+    )
     invoice_pay_settlement_line_ids = fields.One2many(
         "invoice.pay.settlement.line", "transaction_id", string="Settlement", readonly=True,
     )
@@ -539,17 +544,41 @@ class PaymentTransaction(models.Model):
 
     @api.model
     def _cron_send_invoice_pay_confirmations(self, limit=50):
-        """Email the confirmation, with the receipt, of payments done on the pay page."""
+        """Email the confirmation, with the receipt, of payments done on the pay page.
+
+        Each transaction on its own: an email that cannot be made (rendering, printing)
+        is rolled back to its savepoint, the transaction marked failed and noted on the
+        customer, never tried again; the others still go. Run by the scheduler, each
+        one is committed with the cron's progress, and the run stops when its time is
+        spent (the scheduler runs it again for the rest).
+        """
         template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
-        transactions = self.sudo().search([("invoice_pay_confirmation_pending", "=", True)], limit=limit)
-        for transaction in transactions:
-            if template:
-                template.send_mail(
-                    transaction.id, email_layout_xmlid="mail.mail_notification_light",
-                    email_values=transaction._invoice_pay_receipt_email_values(),
-                )
+        domain = [("invoice_pay_confirmation_pending", "=", True)]
+        transactions = self.sudo().search(domain, limit=limit)
+        total = len(transactions) if len(transactions) < limit else self.sudo().search_count(domain)
+        # Outside the scheduler (tests, shell, a caller's transaction) nothing is committed here.
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        for done, transaction in enumerate(transactions, start=1):
+            try:
+                with self.env.cr.savepoint():
+                    if template:
+                        template.send_mail(
+                            transaction.id, email_layout_xmlid="mail.mail_notification_light",
+                            email_values=transaction._invoice_pay_receipt_email_values(),
+                        )
+            except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                # Whatever broke this one email must not hold back the others.
+                _logger.warning("Transaction %s: the confirmation email could not be sent",
+                                transaction.reference, exc_info=True)
+                transaction.invoice_pay_confirmation_failed = True
+                transaction.partner_id.commercial_partner_id.message_post(body=_(
+                    "The confirmation email of payment %s could not be sent to the customer.",
+                    transaction.reference,
+                ))
             transaction.invoice_pay_confirmation_pending = False
-        if len(transactions) == limit:
+            if in_cron and not self.env["ir.cron"]._commit_progress(1, remaining=total - done):
+                return
+        if not in_cron and len(transactions) == limit:
             self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
 
     def _set_done(self, *, state_message=None, extra_allowed_states=()):

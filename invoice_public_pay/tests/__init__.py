@@ -16,5 +16,6 @@ from . import test_query_counts
 from . import test_payment_edit
 from . import test_authorship
 from . import test_concurrent_starts
+from . import test_confirmation_cron
 from . import test_settlement
 from . import test_opt_in
