@@ -2,7 +2,6 @@ import contextlib
 import functools
 
 import psycopg2
-
 from werkzeug.exceptions import TooManyRequests, abort
 
 from odoo import _, http

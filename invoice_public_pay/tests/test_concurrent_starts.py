@@ -1,9 +1,10 @@
 import logging
 from unittest.mock import patch
 
-from odoo.addons.payment.models.payment_transaction import PaymentTransaction as BasePaymentTransaction
 from odoo.service.model import retrying
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.payment.models.payment_transaction import PaymentTransaction as BasePaymentTransaction
 
 from ..models import invoice_pay_link as invoice_pay_link_module
 from .common import InvoicePayPaymentCommon

@@ -1,8 +1,9 @@
 import logging
 from unittest.mock import patch
 
-from odoo.addons.mail.models.mail_template import MailTemplate
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.mail.models.mail_template import MailTemplate
 
 from .common import InvoicePayPaymentCommon
 
