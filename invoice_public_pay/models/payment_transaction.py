@@ -150,10 +150,11 @@ class PaymentTransaction(models.Model):
         What each line gets is one settlement plan of ``pay_core.settlement``.
         """
         self.ensure_one()
-        if self.operation == "refund":
-            if self.source_transaction_id._invoice_pay_fee_lines():
-                return self._invoice_pay_book_refund(**extra_create_values)
-            return super()._create_payment(**extra_create_values)
+        if self.operation == "refund" and self.source_transaction_id._invoice_pay_fee_lines():
+            write_offs, payment_env = self._invoice_pay_refund_fee_write_offs()
+            return super(PaymentTransaction, self.with_env(payment_env))._create_payment(
+                write_off_line_vals=write_offs, **extra_create_values
+            )
         page_transaction = self._invoice_pay_page_transaction()
         if not page_transaction or self.amount <= 0:
             return super()._create_payment(**extra_create_values)
@@ -348,7 +349,7 @@ class PaymentTransaction(models.Model):
             term_lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
         return term_lines.filtered(lambda line: not line.reconciled)
 
-    def _invoice_pay_book_refund(self, **extra_create_values):
+    def _invoice_pay_refund_fee_write_offs(self):
         """Refund of a pay page payment: the fee comes back out of the accounts it went to.
 
         Odoo's refund is an outbound payment against the receivable only; here the
@@ -356,6 +357,8 @@ class PaymentTransaction(models.Model):
         that completes the payment) is taken back from the fee's accounts as they
         were when the customer paid, its taxes through their refund repartition,
         and only the rest from the customer's receivable. The invoices stay paid.
+        Returns the write-off values of Odoo's refund payment and the environment
+        to create it in.
         """
         refunded = self.source_transaction_id
         decimal_places = self.currency_id.decimal_places
@@ -391,9 +394,7 @@ class PaymentTransaction(models.Model):
         self._invoice_pay_set_balances(parts, self.provider_id.company_id)
         partner = self.partner_id.commercial_partner_id
         write_offs = [self._invoice_pay_write_off_vals(part, partner) for part in parts]
-        return super(PaymentTransaction, self.with_env(self._invoice_pay_payment_model(parts).env))._create_payment(
-            write_off_line_vals=write_offs, **extra_create_values
-        )
+        return write_offs, self._invoice_pay_payment_model(parts).env
 
     def _invoice_pay_payment_model(self, parts):
         """``account.payment``, told to keep our fee tax lines as they are when there are some.
@@ -442,8 +443,9 @@ class PaymentTransaction(models.Model):
             payment_line = receivable_lines.filtered(lambda line, name=part.name: line.name == name)[:1]
             if not payment_line and part.account == payment.destination_account_id:
                 # The counterpart line is named by Odoo, not after the invoice.
+                other_names = {other.name for other in parts if other is not part}
                 payment_line = receivable_lines.filtered(
-                    lambda line: line.name not in {other.name for other in parts if other is not part}
+                    lambda line, names=other_names: line.name not in names
                 )[:1]
             invoice_lines = lines_by_invoice[part.invoice].filtered(
                 lambda line, account=payment_line.account_id: line.account_id == account
