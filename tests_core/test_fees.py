@@ -6,7 +6,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pay_core.fees import FeeRule, compute_convenience_fee
+from pay_core.fees import (
+    EEA_AND_UK,
+    CardDetails,
+    FeeRule,
+    SurchargePolicy,
+    compute_convenience_fee,
+    compute_fee,
+    surcharge_allowed,
+)
 
 D = Decimal
 
@@ -122,3 +130,75 @@ def test_fee_bounds_precision_and_monotonicity(case, data):
     if rule.max_fee > 0:
         assert fee <= rule.max_fee
     assert compute_convenience_fee(larger, rule, decimal_places) >= fee
+
+
+# --- fee kinds: surcharge, flat, service -------------------------------------
+
+SURCHARGE = FeeRule(D("3"), kind="surcharge")
+CREDIT_US = CardDetails("credit", "US", "visa")
+
+
+@pytest.mark.parametrize(
+    ("card", "policy", "expected"),
+    [
+        (CREDIT_US, SurchargePolicy(), "3.00"),
+        (CardDetails("debit", "US"), SurchargePolicy(), "0.00"),
+        (CardDetails("prepaid", "US"), SurchargePolicy(), "0.00"),
+        (CardDetails("unknown", "US"), SurchargePolicy(), "0.00"),
+        (None, SurchargePolicy(), "0.00"),
+        (CardDetails("credit", "US", wallet=True), SurchargePolicy(), "0.00"),
+        (CardDetails("credit", "FR"), SurchargePolicy(), "0.00"),
+        (CardDetails("credit", "gb"), SurchargePolicy(), "0.00"),
+        (CardDetails("credit", "FR"), SurchargePolicy(block_eea_uk_cards=False), "3.00"),
+        (CREDIT_US, SurchargePolicy(banned_by_state=True), "0.00"),
+        (CREDIT_US, SurchargePolicy(company_in_eea_uk=True), "0.00"),
+        (CREDIT_US, SurchargePolicy(cap_percentage=D("2")), "2.00"),
+    ],
+)
+def test_surcharge_only_on_credit_cards_where_allowed(card, policy, expected):
+    assert str(compute_fee(D("100.00"), SURCHARGE, 2, card, policy)) == expected
+
+
+def test_surcharge_cap_includes_the_fixed_part_and_the_minimum():
+    rule = FeeRule(D("2.5"), D("0.30"), min_fee=D("1.00"), kind="surcharge")
+    # 2.5 % of 10.00 + 0.30 = 0.55, raised to the 1.00 minimum, capped at 3 % of 10.00.
+    assert compute_fee(D("10.00"), rule, 2, CREDIT_US) == D("0.30")
+    # 3 % of 0.99 is 0.0297: the cap is rounded down, never above 3 %.
+    assert compute_fee(D("0.99"), SURCHARGE, 2, CREDIT_US) == D("0.02")
+    assert compute_fee(D("1000.00"), rule, 2, CREDIT_US) == D("25.30")
+
+
+def test_flat_fee_is_the_same_whatever_the_card_and_ignores_limits():
+    rule = FeeRule(D("5"), D("2.00"), min_fee=D("3.00"), max_fee=D("1.00"), kind="flat")
+    for card in (None, CREDIT_US, CardDetails("debit", "FR", wallet=True)):
+        assert compute_fee(D("500.00"), rule, 2, card) == D("2.00")
+
+
+def test_service_fee_works_as_before():
+    rule = FeeRule(D("2.9"), D("0.30"), kind="service")
+    assert compute_fee(D("100.00"), rule, 2) == compute_convenience_fee(D("100.00"), rule, 2) == D("3.20")
+
+
+def test_unknown_kind_or_funding_is_refused():
+    with pytest.raises(ValueError):
+        FeeRule(D("1"), kind="tip")
+    with pytest.raises(ValueError):
+        CardDetails("charge")
+
+
+def test_eea_and_uk_list():
+    assert {"FR", "DE", "NO", "IS", "LI", "GB"} <= EEA_AND_UK
+    assert not {"US", "CH", "CA"} & EEA_AND_UK
+    assert surcharge_allowed(CREDIT_US, SurchargePolicy())
+
+
+@given(
+    amount=st.integers(min_value=1, max_value=10**9).map(lambda units: D(units).scaleb(-2)),
+    percentage=st.integers(min_value=0, max_value=300).map(lambda value: D(value).scaleb(-2)),
+    fixed=st.integers(min_value=0, max_value=10**4).map(lambda units: D(units).scaleb(-2)),
+    minimum=st.integers(min_value=0, max_value=10**4).map(lambda units: D(units).scaleb(-2)),
+)
+def test_surcharge_never_exceeds_the_cap(amount, percentage, fixed, minimum):
+    rule = FeeRule(percentage, fixed, min_fee=minimum, kind="surcharge")
+    fee = compute_fee(amount, rule, 2, CREDIT_US)
+    assert 0 <= fee <= amount * 3 / 100
