@@ -131,6 +131,13 @@ class WheelCheck(Checks):
              "-w", dist, os.path.join(REPO_ROOT, ADDON)],
             "wheel-1-build.log",
         )
+        untracked = subprocess.run(
+            ["git", "-C", REPO_ROOT, "ls-files", "--others", "--exclude-standard", ADDON],
+            capture_output=True, text=True, check=False,
+        ).stdout.split()
+        if untracked:
+            # whool packs the files git tracks, as a release is built from a commit.
+            self.say(f"WARNING: not in the wheel (untracked by git): {', '.join(untracked)}")
         wheels = glob.glob(os.path.join(dist, "*.whl"))
         if not self.test(status == 0 and len(wheels) == 1, "whool builds the wheel",
                          f"{os.path.basename(wheels[0]) if wheels else 'no wheel'}; see {log}"):
