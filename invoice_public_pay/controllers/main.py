@@ -11,15 +11,21 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
+from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_pdf_render_slot
+
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 # Public pages: no login, read with GET only, rendered in the website/portal frame.
 PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
 JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"]}
+# Sent with every answer of the public routes: pages, error pages, PDFs and JSON.
 PUBLIC_PAGE_HEADERS = {
     # The token is in the page's URL: never send it to another site.
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
+    # No framing by other sites (clickjacking), as Odoo's portal pages.
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
 }
 
 
@@ -40,7 +46,22 @@ def json_rate_limited(route_method):
                     "message": "Too Many Requests",
                     "data": {"name": "werkzeug.exceptions.TooManyRequests", "message": error.description},
                 },
-            }, status=429))
+            }, headers=list(PUBLIC_PAGE_HEADERS.items()), status=429))
+
+    return wrapper
+
+
+def page_rate_limited(route_method):
+    """Answer the page's own HTTP 429 page when the client is blocked for guessing links."""
+
+    @functools.wraps(route_method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return route_method(self, *args, **kwargs)
+        except TooManyRequests as error:
+            return self._render_public(
+                "invoice_public_pay.invoice_pay_too_many", {"message": error.description}, status=429,
+            )
 
     return wrapper
 
@@ -57,10 +78,14 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # Helpers
     # ------------------------------------------------------------
 
-    def _render_public(self, template, values, status=200):
-        response = request.render(template, values, status=status)
+    @staticmethod
+    def _secure(response):
+        """The response with the headers of every public answer."""
         response.headers.update(PUBLIC_PAGE_HEADERS)
         return response
+
+    def _render_public(self, template, values, status=200):
+        return self._secure(request.render(template, values, status=status))
 
     def _render_invalid_link(self, missing_document=False):
         # One answer for unknown, disabled and replaced tokens alike.
@@ -76,17 +101,20 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def _find_link(self, token):
         """The enabled link of ``token``; unknown tokens count against the client's address.
 
-        A client that made too many failed lookups gets 429 for every token until
-        its window passes, so that guessing cannot go on; other clients are not
-        affected.
+        A client that made too many failed lookups gets 429 for unknown tokens
+        until its window passes, so that guessing cannot go on. A valid link is
+        always served: many customers may share an address (office, carrier NAT),
+        and one of them guessing must not deny the others their page. A 256-bit
+        token cannot be enumerated, so serving valid links teaches a guesser nothing.
         """
+        link = request.env["invoice.pay.link"]._find_by_token(token)
+        if link:
+            return link
         Counter = request.env["invoice.pay.guess.counter"].sudo()
         client_key = self._client_key()
         if Counter._is_blocked(client_key):
             raise TooManyRequests(_("Too many invalid payment links were tried from your network. Please try again later."))
-        link = request.env["invoice.pay.link"]._find_by_token(token)
-        if not link:
-            Counter._record_failure(client_key)
+        Counter._record_failure(client_key)
         return link
 
     def _get_link_or_raise(self, token):
@@ -134,6 +162,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
     # ------------------------------------------------------------
 
     @http.route(INVOICE_PAY_ROUTE, **PAGE_ROUTE)
+    @page_rate_limited
     def invoice_pay_landing(self, token, **kwargs):
         link = self._find_link(token)
         if not link:
@@ -142,6 +171,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return self._render_public("invoice_public_pay.invoice_pay_landing", link._get_landing_values())
 
     @http.route(f"{INVOICE_PAY_ROUTE}/invoices", **PAGE_ROUTE)
+    @page_rate_limited
     def invoice_pay_invoices(self, token, tx=None, **kwargs):
         link = self._find_link(token)
         if not link:
@@ -152,24 +182,49 @@ class InvoicePayController(payment_portal.PaymentPortal):
         return self._render_public("invoice_public_pay.invoice_pay_invoices", values)
 
     @http.route(f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", **PAGE_ROUTE)
+    @page_rate_limited
     def invoice_pay_invoice_pdf(self, token, invoice_id, download=False, **kwargs):
         link = self._find_link(token)
         invoice = link and link._get_printable_invoice(invoice_id)
-        return self._show_public_pdf(invoice, "account.account_invoices", download)
+        if not invoice:
+            return self._render_invalid_link(missing_document=True)
+
+        def render():
+            report = request.env["ir.actions.report"].sudo().with_company(invoice.company_id)
+            return report._render_qweb_pdf("account.account_invoices", invoice.ids, data={"report_type": "pdf"})[0]
+
+        # The document Odoo stored when the invoice was sent, as Odoo's portal serves it.
+        return self._serve_pdf(invoice, invoice.invoice_pdf_report_id, render, download)
 
     @http.route(f"{INVOICE_PAY_ROUTE}/receipt/<int:transaction_id>", **PAGE_ROUTE)
+    @page_rate_limited
     def invoice_pay_receipt(self, token, transaction_id, download=False, **kwargs):
         link = self._find_link(token)
         transaction = link and link._get_receipt_transaction(transaction_id)
-        return self._show_public_pdf(transaction, transaction and link._get_receipt_report(transaction), download)
-
-    def _show_public_pdf(self, record, report, download):
-        """The PDF of ``record`` (a document the link may show), else the 404 page."""
-        if not record:
+        if not transaction:
             return self._render_invalid_link(missing_document=True)
-        response = self._show_report(record, "pdf", report, download=bool(download))
-        response.headers.update(PUBLIC_PAGE_HEADERS)
-        return response
+        return self._serve_pdf(
+            transaction, transaction._invoice_pay_stored_receipt(), transaction._invoice_pay_render_receipt, download,
+        )
+
+    def _serve_pdf(self, record, stored, render, download):
+        """The PDF of ``record``: ``stored`` (an attachment) if any, else ``render()`` under the render limit.
+
+        Beyond the limit, the busy page (HTTP 503): see ``render_limit``.
+        """
+        if stored:
+            return self._send_pdf(record, stored.raw, download)
+        if not try_take_pdf_render_slot(request.env):
+            response = self._render_public("invoice_public_pay.invoice_pay_busy", {}, status=503)
+            response.headers["Retry-After"] = str(PDF_RETRY_AFTER_SECONDS)
+            return response
+        return self._send_pdf(record, render(), download)
+
+    def _send_pdf(self, record, content, download):
+        # In test mode, Odoo renders reports as HTML.
+        report_type = "pdf" if content.startswith(b"%PDF") else "html"
+        headers = self._get_http_headers(record, report_type, content, bool(download))
+        return self._secure(request.make_response(content, headers=list(headers.items())))
 
     # ------------------------------------------------------------
     # JSON routes of the page
@@ -288,10 +343,19 @@ class InvoicePayController(payment_portal.PaymentPortal):
             raise ConcurrencyError(_("Another payment took this reference at the same instant.")) from error
 
     def _read_payment_token(self, link, token_id):
-        """The saved payment method the visitor chose, only for users of the customer."""
+        """The saved payment method the visitor chose: one of their own, only for users of the customer.
+
+        Another customer's card, an unknown id and a visitor not logged in get the
+        same answer: nothing tells whether the id exists or whose card it is.
+        """
         token_id = self._cast_as_int(token_id)
         payment_token = request.env["payment.token"].sudo().browse(token_id).exists() if token_id else None
-        if not payment_token or not self._visitor_is_customer_user(link):
+        if (
+            not payment_token
+            or not self._visitor_is_customer_user(link)
+            or not payment_token.active
+            or payment_token.partner_id != self._payment_partner(link)
+        ):
             raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
         return payment_token
 

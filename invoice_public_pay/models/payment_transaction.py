@@ -1,4 +1,5 @@
 import base64
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +16,8 @@ from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_payment, plan
 _logger = logging.getLogger(__name__)
 
 ABANDONED_AFTER_DAYS = 2
+# Description of the receipt PDFs stored on a transaction, followed by the checksum of what they show.
+RECEIPT_ATTACHMENT_MARK = "invoice_public_pay receipt "
 STATE_EVENTS = {
     "pending": "payment_pending",
     "authorized": "payment_pending",
@@ -711,9 +714,8 @@ class PaymentTransaction(models.Model):
         confirmation itself: the email then goes without it.
         """
         self.ensure_one()
-        report = self._invoice_pay_get_receipt_report()
         try:
-            content, _report_format = report.with_company(self.company_id)._render_qweb_pdf(report, self.ids)
+            content = self._invoice_pay_receipt_content()
         except UserError:
             _logger.warning("Transaction %s: the receipt could not be printed for the confirmation email",
                             self.reference, exc_info=True)
@@ -723,3 +725,64 @@ class PaymentTransaction(models.Model):
     def _invoice_pay_receipt_filename(self):
         customer_self = self.with_context(lang=self.partner_id.lang or self.env.lang)
         return f"{customer_self._get_report_base_filename()}.pdf".replace("/", "-")
+
+    # ------------------------------------------------------------
+    # Stored receipts: rendered once, made again when what they show changes
+    # ------------------------------------------------------------
+
+    def _invoice_pay_receipt_fingerprint(self):
+        """A checksum of what the receipt shows: layout, language, state and settlement.
+
+        A capture, a refund or a back-office Cancel changes the settlement the
+        receipt reads, hence the checksum: the stored receipt is then made again.
+        """
+        self.ensure_one()
+        summary = self._invoice_pay_receipt_summary()
+        report = self._invoice_pay_get_receipt_report()
+        layout = self.env["ir.ui.view"].sudo().search([("key", "=", report.report_name)], limit=1)
+        shown = (
+            report.id, str(report.write_date), str(layout.write_date), self.partner_id.lang or self.env.lang,
+            self.reference, self.state, self.partner_id.display_name, self.company_id.name,
+            self._invoice_pay_fee_label(),
+            [(line.invoice.id, line.invoice.name, line.amount, line.residual_after) for line in summary.invoice_lines],
+            summary.fee, summary.unapplied, summary.total,
+        )
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+    def _invoice_pay_receipt_attachments(self):
+        """Receipts stored for this transaction (sudo), whatever they showed."""
+        self.ensure_one()
+        return self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "=", self.id),
+            ("description", "=like", f"{RECEIPT_ATTACHMENT_MARK}%"),
+        ])
+
+    def _invoice_pay_stored_receipt(self):
+        """The stored receipt PDF of what the receipt shows now (sudo), if any."""
+        mark = RECEIPT_ATTACHMENT_MARK + self._invoice_pay_receipt_fingerprint()
+        return self._invoice_pay_receipt_attachments().filtered(lambda attachment: attachment.description == mark)[:1]
+
+    def _invoice_pay_render_receipt(self):
+        """Render the receipt and store it on the transaction, replacing older ones; return its content.
+
+        Only a real PDF is stored (in test mode Odoo renders reports as HTML).
+        """
+        self.ensure_one()
+        report = self._invoice_pay_get_receipt_report()
+        content, _report_format = report.with_company(self.company_id)._render_qweb_pdf(report, self.ids)
+        if content.startswith(b"%PDF"):
+            self._invoice_pay_receipt_attachments().unlink()
+            self.env["ir.attachment"].sudo().create({
+                "name": self._invoice_pay_receipt_filename(),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf",
+                "raw": content,
+                "description": RECEIPT_ATTACHMENT_MARK + self._invoice_pay_receipt_fingerprint(),
+            })
+        return content
+
+    def _invoice_pay_receipt_content(self):
+        """The receipt as the customer gets it: the stored PDF, else rendered (and stored) now."""
+        stored = self._invoice_pay_stored_receipt()
+        return stored.raw if stored else self._invoice_pay_render_receipt()

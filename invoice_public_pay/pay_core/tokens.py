@@ -13,7 +13,14 @@ TOKEN_MASK = "***"
 
 # fullmatch rather than "$": "$" would also accept a trailing newline.
 _WELL_FORMED_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
-_TOKEN_IN_PAY_LINK = re.compile(re.escape(PAY_LINK_PREFIX) + r"[^/?#\s'\"]+")
+# Every spelling a server may receive and log: any letter case, "-" or "/" percent-encoded,
+# repeated slashes or dot segments, a language prefix before it, or inside a query string
+# (``?redirect=/invoice-pay/...``). Repeated prefixes are consumed whole, so the token after
+# the last one is masked. The token runs to the next separator; anything percent-encoded in
+# it is masked with it.
+_TOKEN_IN_PAY_LINK = re.compile(
+    r"(?P<prefix>(?:invoice(?:-|%2d)pay(?:/|%2f|\.)+)+)(?P<token>[^/?#&\s'\"]+)", re.IGNORECASE,
+)
 
 
 def generate_token() -> str:
@@ -33,11 +40,9 @@ def is_well_formed_token(value: object) -> bool:
 def mask_pay_link_tokens(text: str) -> str:
     """Replace the token of every pay link path in ``text`` with ``***``.
 
-    The token is whatever follows ``/invoice-pay/`` up to the next ``/``, ``?``,
-    ``#``, whitespace, quote or the end, so ``GET /invoice-pay/abc/invoices?x=1``
-    becomes ``GET /invoice-pay/***/invoices?x=1``. Meant for every log line, so
-    text without a pay link is returned untouched without running the regex.
+    The token is whatever follows ``invoice-pay/`` (in any of the spellings above)
+    up to the next ``/``, ``?``, ``#``, ``&``, whitespace, quote or the end, so
+    ``GET /INVOICE-PAY//abc/invoices?x=1`` becomes ``GET /INVOICE-PAY//***/invoices?x=1``.
+    Meant for every log line: text without a pay link is returned as is (the same object).
     """
-    if PAY_LINK_PREFIX not in text:
-        return text
-    return _TOKEN_IN_PAY_LINK.sub(PAY_LINK_PREFIX + TOKEN_MASK, text)
+    return _TOKEN_IN_PAY_LINK.sub(rf"\g<prefix>{TOKEN_MASK}", text)
