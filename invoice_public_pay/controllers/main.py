@@ -233,14 +233,22 @@ class InvoicePayController(payment_portal.PaymentPortal):
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
-                          **kwargs):
-        """Price the customer's choice: invoice amounts, fee and total, from the database."""
+                          card_reference=None, **kwargs):
+        """Price the customer's choice: invoice amounts, fee and total, from the database.
+
+        ``card_reference`` is what the provider's form gives to look the card up
+        (a surcharge depends on it); the provider, not the browser, says what it is.
+        """
         link = self._get_link_or_raise(token)
         payment_method, provider = self._read_payment_option(payment_method_id, provider_id)
         if token_id:
             payment_token = self._read_payment_token(link, token_id)
             payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
-        checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
+            card_reference = None
+        card = request.env["payment.transaction"].sudo()._invoice_pay_card_details(provider, card_reference)
+        checkout = link._invoice_pay_prepare_checkout(
+            allocations, payment_method=payment_method, provider=provider, card=card,
+        )
         return checkout.to_json()
 
     @http.route(f"{INVOICE_PAY_ROUTE}/spread", **JSON_ROUTE)
@@ -291,6 +299,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         for users of the customer, and a fee the customer was not shown is refused.
         """
         link = self._get_link_or_raise(token)
+        card_reference = kwargs.pop("card_reference", None)
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
             raise ValidationError(_("This page only takes payments."))
@@ -301,7 +310,12 @@ class InvoicePayController(payment_portal.PaymentPortal):
         payment_method, provider = self._read_payment_option(kwargs.get("payment_method_id"), kwargs.get("provider_id"))
         if payment_token:
             payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
-        checkout = link._invoice_pay_prepare_checkout(allocations, payment_method=payment_method, provider=provider)
+        card = None if payment_token else request.env["payment.transaction"].sudo()._invoice_pay_card_details(
+            provider, card_reference
+        )
+        checkout = link._invoice_pay_prepare_checkout(
+            allocations, payment_method=payment_method, provider=provider, card=card,
+        )
         providers_sudo, methods_sudo, tokens_sudo, _report = self._compatible_payment_options(link, checkout)
         if not provider or provider not in providers_sudo:
             raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))

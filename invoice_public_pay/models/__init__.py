@@ -7,6 +7,7 @@ from . import res_partner
 from . import account_move
 from . import invoice_pay_fee_rule
 from . import payment_provider
+from . import payment_method
 from . import account_move_send
 from . import res_company
 from . import res_config_settings

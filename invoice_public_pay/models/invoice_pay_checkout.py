@@ -18,6 +18,7 @@ class InvoicePayCheckout:
         self.fee = fee
         self.fee_rule = fee_rule
         self.payment_method = None
+        self.card = None  # pay_core.fees.CardDetails reported by the provider, if a card is paying
         self.amount_total = self.amount_invoices + fee
 
     def to_json(self):
@@ -39,7 +40,7 @@ class InvoicePayCheckout:
                 "fee": currency.format(float(self.fee)),
                 "amount_total": currency.format(float(self.amount_total)),
             },
-            "fee_label": self.fee_rule.name if self.fee_rule else "",
+            "fee_label": self.fee_rule._fee_label() if self.fee_rule else "",
             "fee_disclosure": (
                 self.fee_rule._disclosure(self.payment_method, currency) if self.fee_rule and self.payment_method else ""
             ),

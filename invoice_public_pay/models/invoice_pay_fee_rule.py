@@ -3,7 +3,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..pay_core.fees import FeeRule, compute_convenience_fee
+from ..pay_core.fees import FeeRule, compute_fee
 from ..pay_core.money import to_decimal
 
 FEE_ACCOUNT_NAME = "Convenience fees"
@@ -20,6 +20,18 @@ class InvoicePayFeeRule(models.Model):
         string="Label", required=True, translate=True,
         default=lambda self: self.env._("Card convenience fee"),
         help="What the customer sees on the pay page, the receipt and the confirmation email.",
+    )
+    fee_kind = fields.Selection(
+        [
+            ("surcharge", "Credit card surcharge"),
+            ("flat", "Flat convenience fee"),
+            ("service", "Service fee (methods other than cards)"),
+        ],
+        string="Kind", required=True, default="flat",
+        help="Credit card surcharge: a percentage (and optional fixed part) on card methods, charged only "
+        "when the card is a credit card and never above the company's cap. Flat convenience fee: the same "
+        "fixed amount whatever the method or card. Service fee: a percentage and/or fixed amount on "
+        "methods that are not cards (bank debits, wallets' own accounts).",
     )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
@@ -87,6 +99,37 @@ class InvoicePayFeeRule(models.Model):
             "company_ids": [fields.Command.set(company.ids)],
         })
 
+    @api.constrains("fee_kind", "company_id", "payment_method_ids", "percentage")
+    def _check_fee_kind(self):
+        """Each kind only where card-network rules and the law allow it."""
+        for rule in self:
+            card_methods = rule.payment_method_ids.filtered(lambda method: method._invoice_pay_is_card())
+            other_methods = rule.payment_method_ids - card_methods
+            if rule.fee_kind == "surcharge":
+                if rule.company_id._invoice_pay_in_eea_uk():
+                    raise ValidationError(_(
+                        "%(company)s is located in the EEA or the UK, where surcharges on card payments are "
+                        "banned: use a flat convenience fee instead.", company=rule.company_id.name,
+                    ))
+                if other_methods:
+                    raise ValidationError(_(
+                        "A credit card surcharge applies to card payment methods only, not to %(methods)s.",
+                        methods=", ".join(other_methods.mapped("name")),
+                    ))
+                if rule.percentage > rule.company_id.invoice_pay_surcharge_cap:
+                    raise ValidationError(_(
+                        "The surcharge of “%(rule)s” (%(percentage)s %%) is above the company's cap of "
+                        "%(cap)s %% of the amount paid.",
+                        rule=rule.name, percentage=f"{rule.percentage:g}",
+                        cap=f"{rule.company_id.invoice_pay_surcharge_cap:g}",
+                    ))
+            elif rule.fee_kind == "service" and card_methods:
+                raise ValidationError(_(
+                    "A service fee applies to methods other than cards; for %(methods)s use a credit card "
+                    "surcharge or a flat convenience fee.",
+                    methods=", ".join(card_methods.mapped("name")),
+                ))
+
     @api.constrains("active", "company_id", "payment_method_ids", "provider_ids")
     def _check_no_overlap(self):
         """Two active rules of the same level may not both match a provider and method."""
@@ -139,22 +182,32 @@ class InvoicePayFeeRule(models.Model):
             return Decimal(repr(converted))
 
         return FeeRule(
+            kind=self.fee_kind,
             percentage=Decimal(repr(self.percentage)),
             fixed_amount=convert(self.fixed_amount),
             min_fee=convert(self.min_fee),
             max_fee=convert(self.max_fee),
         )
 
-    def _compute_fee(self, amount, currency, date=None):
-        """Fee on ``amount`` (Decimal, in ``currency``), rounded once to the currency."""
+    def _compute_fee(self, amount, currency, date=None, card=None, policy=None):
+        """Fee on ``amount`` (Decimal, in ``currency``), rounded once to the currency.
+
+        ``card`` (:class:`pay_core.fees.CardDetails`) and ``policy``
+        (:class:`pay_core.fees.SurchargePolicy`) decide whether a surcharge is due.
+        """
         if not self:
             return to_decimal(0, currency.decimal_places)
-        return compute_convenience_fee(amount, self._to_core_rule(currency, date), currency.decimal_places)
+        return compute_fee(amount, self._to_core_rule(currency, date), currency.decimal_places, card, policy)
 
     def _disclosure(self, payment_method, currency):
         """One sentence telling the customer about the fee before they pay."""
         self.ensure_one()
         method = (payment_method.primary_payment_method_id or payment_method).name
+        if self.fee_kind == "flat":
+            return _(
+                "A %(amount)s convenience fee applies to %(method)s payments.",
+                amount=self.currency_id.format(self.fixed_amount), method=method,
+            )
         parts = []
         if self.percentage:
             parts.append(f"{self.percentage:g} %")
@@ -166,14 +219,24 @@ class InvoicePayFeeRule(models.Model):
             limits.append(_("minimum %s", self.currency_id.format(self.min_fee)))
         if self.max_fee:
             limits.append(_("maximum %s", self.currency_id.format(self.max_fee)))
+        if self.fee_kind == "surcharge":
+            amount = f"{amount} ({', '.join(limits)})" if limits else amount
+            return _(
+                "A %(amount)s surcharge applies to credit cards, at most %(cap)s %% of the amount paid; no "
+                "surcharge on debit or prepaid cards.",
+                amount=amount, cap=f"{self.company_id.invoice_pay_surcharge_cap:g}",
+            )
         if limits:
-            sentence = _(
+            return _(
                 "A %(amount)s convenience fee (%(limits)s) applies to %(method)s payments.",
                 amount=amount, limits=", ".join(limits), method=method,
             )
-        else:
-            sentence = _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
-        return sentence
+        return _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
+
+    def _fee_label(self):
+        """What receipts, emails and notes call the fee: surcharges by what they are."""
+        self.ensure_one()
+        return _("Credit card surcharge") if self.fee_kind == "surcharge" else self.name
 
     def _fee_snapshot_values(self, fee, currency):
         """Settlement line values describing ``fee`` as charged under this rule, taxes included.
@@ -189,12 +252,12 @@ class InvoicePayFeeRule(models.Model):
         income_account = self.account_id or self._get_or_create_fee_account(self.company_id)
         common = {
             "kind": "fee",
-            "fee_kind": "convenience",
+            "fee_kind": self.fee_kind,
             "fee_percentage": self.percentage,
             "fee_fixed_amount": self.fixed_amount,
         }
         if not self.tax_ids:
-            return [{**common, "name": self.name, "amount": float(fee), "account_id": income_account.id}]
+            return [{**common, "name": self._fee_label(), "amount": float(fee), "account_id": income_account.id}]
         taxes = self.tax_ids.with_context(force_price_include=True)
         invoice_result = taxes.compute_all(float(fee), currency=currency)
         refund_result = taxes.compute_all(float(fee), currency=currency, is_refund=True)
@@ -218,7 +281,7 @@ class InvoicePayFeeRule(models.Model):
         base = fee - sum((to_decimal(values["amount"], decimal_places) for values in tax_values), Decimal(0))
         income_values = {
             **common,
-            "name": self.name,
+            "name": self._fee_label(),
             "amount": float(base),
             "account_id": income_account.id,
             "tax_tag_ids": [fields.Command.set(invoice_result["base_tags"])],

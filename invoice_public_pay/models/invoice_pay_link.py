@@ -182,12 +182,13 @@ class InvoicePayLink(models.Model):
     # Checkout: the server's own figures for a payment request
     # ------------------------------------------------------------
 
-    def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None):
+    def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None, card=None):
         """Validate the customer's choice against the database and price it.
 
         :param raw_allocations: the ``allocations`` received from the browser
         :param payment_method: the ``payment.method`` chosen, if any (for the fee)
         :param provider: the ``payment.provider`` chosen, if any (for the fee)
+        :param card: the :class:`pay_core.fees.CardDetails` the provider reported, if any
         :return: an :class:`InvoicePayCheckout`
         :raise ValidationError: with a message for the customer; nothing is written
         """
@@ -201,7 +202,7 @@ class InvoicePayLink(models.Model):
         except AllocationError as error:
             raise ValidationError(self._allocation_error_message(error, invoices_by_id)) from error
         lines = [(invoices_by_id[allocation.invoice_id], allocation.amount) for allocation in allocations]
-        return self._price_checkout(lines, payment_method, provider)
+        return self._price_checkout(lines, payment_method, provider, card)
 
     def _invoice_pay_spread_amount(self, raw_amount, group_key):
         """Spread one amount over a group's invoices, oldest due date first.
@@ -234,14 +235,21 @@ class InvoicePayLink(models.Model):
                     return invoices_by_id[invoice_id].currency_id.decimal_places
         return 2
 
-    def _price_checkout(self, lines, payment_method=None, provider=None):
-        """Add the convenience fee of the payment method, if any, to the chosen amounts."""
+    def _price_checkout(self, lines, payment_method=None, provider=None, card=None):
+        """Add the fee of the payment method, if any, to the chosen amounts.
+
+        Only card methods have a card: a surcharge needs one the provider reported as credit.
+        """
         invoice = lines[0][0]
         amount = sum((amount for _invoice, amount in lines), Decimal(0))
         rule = self.env["invoice.pay.fee.rule"]._find_rule(invoice.company_id, provider, payment_method)
-        fee = rule._compute_fee(amount, invoice.currency_id)
+        if not (payment_method and payment_method._invoice_pay_is_card()):
+            card = None
+        policy = invoice.company_id._invoice_pay_surcharge_policy(self.partner_id)
+        fee = rule._compute_fee(amount, invoice.currency_id, card=card, policy=policy)
         checkout = InvoicePayCheckout(self, lines, fee, rule or None)
         checkout.payment_method = payment_method
+        checkout.card = card
         return checkout
 
     def _fee_signature(self, checkout):
@@ -416,6 +424,12 @@ class InvoicePayLink(models.Model):
             "invoice_pay_link_id": self.id,
             "invoice_pay_fee": float(checkout.fee),
             "invoice_pay_fee_rule_id": checkout.fee_rule.id if checkout.fee_rule else False,
+            **({
+                "invoice_pay_card_funding": checkout.card.funding,
+                "invoice_pay_card_country": checkout.card.country.upper() or False,
+                "invoice_pay_card_brand": checkout.card.brand or False,
+                "invoice_pay_card_wallet": checkout.card.wallet,
+            } if checkout.card else {}),
             "invoice_pay_allocation_ids": [
                 Command.create({"sequence": sequence, "invoice_id": invoice.id, "amount": float(amount)})
                 for sequence, (invoice, amount) in enumerate(checkout.lines)

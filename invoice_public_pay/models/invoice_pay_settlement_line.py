@@ -47,7 +47,10 @@ class InvoicePaySettlementLine(models.Model):
         "invoice.pay.settlement.line", string="Part Of", readonly=True, index="btree_not_null", ondelete="restrict",
         help="For a capture or a refund: the fee line of the payment whose share this line is.",
     )
-    fee_kind = fields.Selection([("convenience", "Convenience fee")], readonly=True)
+    fee_kind = fields.Selection(
+        [("surcharge", "Credit card surcharge"), ("flat", "Flat convenience fee"), ("service", "Service fee")],
+        readonly=True,
+    )
     fee_percentage = fields.Float(string="Fee Rate", digits=(16, 4), readonly=True)
     fee_fixed_amount = fields.Monetary(string="Fixed Fee", readonly=True)
     tax_id = fields.Many2one("account.tax", readonly=True)

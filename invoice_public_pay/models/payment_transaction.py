@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
 
+from ..pay_core.fees import CARD_FUNDINGS, CardDetails
 from ..pay_core.money import to_decimal
 from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_payment, plan_refund
 
@@ -18,6 +19,13 @@ _logger = logging.getLogger(__name__)
 ABANDONED_AFTER_DAYS = 2
 # Description of the receipt PDFs stored on a transaction, followed by the checksum of what they show.
 RECEIPT_ATTACHMENT_MARK = "invoice_public_pay receipt "
+#: The demo provider's test card numbers (Stripe's), read as a provider would report them.
+DEMO_TEST_CARDS = {
+    "4242424242424242": CardDetails("credit", "US", "visa"),
+    "4000056655665556": CardDetails("debit", "US", "visa"),
+    "5105105105105100": CardDetails("prepaid", "US", "mastercard"),
+    "4000002500000003": CardDetails("credit", "FR", "visa"),
+}
 STATE_EVENTS = {
     "pending": "payment_pending",
     "authorized": "payment_pending",
@@ -91,6 +99,17 @@ class PaymentTransaction(models.Model):
         help="The customer's confirmation email could not be sent (see the customer's chatter); "
         "it is not tried again.",
     )
+    invoice_pay_card_funding = fields.Selection(
+        [(funding, funding.capitalize()) for funding in CARD_FUNDINGS], string="Card Funding",
+        readonly=True, copy=False, help="What the provider reported of the card before the fee was fixed.",
+    )
+    invoice_pay_card_country = fields.Char(
+        string="Card Country", size=2, readonly=True, copy=False, help="Issuing country of the card (ISO code).",
+    )
+    invoice_pay_card_brand = fields.Char(string="Card Brand", readonly=True, copy=False)
+    invoice_pay_card_wallet = fields.Boolean(
+        string="Paid with a Wallet", readonly=True, copy=False, help="Apple Pay, Google Pay and the like.",
+    )
     invoice_pay_settlement_line_ids = fields.One2many(
         "invoice.pay.settlement.line", "transaction_id", string="Settlement", readonly=True,
     )
@@ -114,12 +133,35 @@ class PaymentTransaction(models.Model):
         values = []
         for tx in self:
             fee = to_decimal(tx.invoice_pay_fee, tx.currency_id.decimal_places)
-            rule = tx.invoice_pay_fee_rule_id.sudo().with_company(tx.company_id)
+            # Labels in the customer's language: receipts and journal items show them as they are.
+            rule = tx.invoice_pay_fee_rule_id.sudo().with_company(tx.company_id).with_context(
+                lang=tx.partner_id.lang or self.env.lang,
+            )
             values += [
                 {**line_values, "transaction_id": tx.id, "sequence": sequence}
                 for sequence, line_values in enumerate(rule._fee_snapshot_values(fee, tx.currency_id))
             ]
         self.env["invoice.pay.settlement.line"].sudo().create(values)
+
+    @api.model
+    def _invoice_pay_card_details(self, provider, card_reference):
+        """What ``provider`` tells of the card the customer is paying with, before the amount is fixed.
+
+        ``card_reference`` is what the page sends for the provider to look up; a
+        browser's own claim about a card is never trusted. Each provider that can
+        tell overrides :meth:`_invoice_pay_<code>_card_details`; others report an
+        unknown card (no surcharge).
+        """
+        reader = getattr(self, f"_invoice_pay_{provider.code}_card_details", None) if provider else None
+        details = reader(provider, card_reference) if reader and card_reference else None
+        return details or CardDetails()
+
+    @api.model
+    def _invoice_pay_demo_card_details(self, provider, card_reference):
+        """The demo provider: its test card numbers (spaces ignored); any other number is unknown."""
+        if not isinstance(card_reference, str) or len(card_reference) > 40:
+            return None
+        return DEMO_TEST_CARDS.get("".join(card_reference.split()))
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
         """Override of `payment`: captures and voids of a page payment stay on its pay link.
@@ -648,11 +690,15 @@ class PaymentTransaction(models.Model):
         abandoned._set_canceled(state_message=_("Abandoned on the public pay page."))
 
     def _invoice_pay_fee_label(self):
-        """Label of the convenience fee line on receipts and messages, in the customer's language."""
+        """Label of the fee line on receipts and messages: as recorded when the customer paid."""
         self.ensure_one()
+        fee_lines = (self._invoice_pay_fee_lines() or self.source_transaction_id._invoice_pay_fee_lines())
+        income = fee_lines.filtered(lambda line: not line.tax_id)[:1] or fee_lines[:1]
+        if income.name:
+            return income.name
         rule = self.invoice_pay_fee_rule_id or self.source_transaction_id.invoice_pay_fee_rule_id
         if rule:
-            return rule.with_context(lang=self.partner_id.lang or self.env.lang).name
+            return rule.with_context(lang=self.partner_id.lang or self.env.lang)._fee_label()
         return _("Convenience fee")
 
     def _get_report_base_filename(self):

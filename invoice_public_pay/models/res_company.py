@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..pay_core.fees import DEFAULT_SURCHARGE_CAP, EEA_AND_UK, SurchargePolicy
 
 RECEIPT_MODEL = "payment.transaction"
 DEFAULT_RECEIPT_REPORT = "invoice_public_pay.action_report_invoice_pay_receipt"
@@ -16,6 +20,21 @@ class ResCompany(models.Model):
         "own per-invoice 'pay online' QR code. Off until an administrator switches it on; each "
         "customer can override this choice.",
     )
+    invoice_pay_surcharge_cap = fields.Float(
+        string="Surcharge cap (%)", digits=(16, 2), default=float(DEFAULT_SURCHARGE_CAP),
+        help="The most a credit card surcharge may be, in percent of the amount paid, fixed part and "
+        "minimum included (Visa: 3 % in the United States).",
+    )
+    invoice_pay_surcharge_banned_state_ids = fields.Many2many(
+        "res.country.state", "invoice_pay_company_surcharge_banned_state_rel", "company_id", "state_id",
+        string="States that forbid surcharges",
+        help="No surcharge when the company's or the customer's invoice address is in one of these states.",
+    )
+    invoice_pay_surcharge_eea_uk_cards = fields.Boolean(
+        string="No surcharge on EEA and UK cards", default=True,
+        help="Surcharges on consumer cards issued in the European Economic Area or the United Kingdom "
+        "are banned there (PSD2); cards whose issuing country is one of them pay none.",
+    )
     invoice_pay_receipt_report_id = fields.Many2one(
         "ir.actions.report",
         string="Pay page receipt layout",
@@ -25,6 +44,35 @@ class ResCompany(models.Model):
         help="The receipt layout the public pay page prints and the payment confirmation email "
         "attaches. Any QWeb report on payment transactions can be chosen.",
     )
+
+    _invoice_pay_surcharge_cap_range = models.Constraint(
+        "CHECK(invoice_pay_surcharge_cap >= 0 AND invoice_pay_surcharge_cap < 100)",
+        "The surcharge cap must be between 0 and 100 %.",
+    )
+
+    @api.constrains("invoice_pay_surcharge_cap", "country_id")
+    def _check_invoice_pay_surcharge_rules(self):
+        """Lowering the cap, or moving the company, must not leave a surcharge rule it forbids."""
+        rules = self.env["invoice.pay.fee.rule"].sudo().search([
+            ("company_id", "in", self.ids), ("fee_kind", "=", "surcharge"),
+        ])
+        rules._check_fee_kind()
+
+    def _invoice_pay_in_eea_uk(self):
+        """Whether the company is located in the EEA or the UK, where surcharges are banned."""
+        self.ensure_one()
+        return (self.country_id.code or "").upper() in EEA_AND_UK
+
+    def _invoice_pay_surcharge_policy(self, customer):
+        """The surcharge rules that apply to this company billing ``customer``."""
+        self.ensure_one()
+        states = self.state_id | customer.commercial_partner_id.state_id
+        return SurchargePolicy(
+            cap_percentage=Decimal(repr(self.invoice_pay_surcharge_cap)),
+            banned_by_state=bool(states & self.invoice_pay_surcharge_banned_state_ids),
+            block_eea_uk_cards=self.invoice_pay_surcharge_eea_uk_cards,
+            company_in_eea_uk=self._invoice_pay_in_eea_uk(),
+        )
 
     @api.constrains("invoice_pay_receipt_report_id")
     def _check_invoice_pay_receipt_report(self):

@@ -20,3 +20,4 @@ from . import test_confirmation_cron
 from . import test_settlement
 from . import test_opt_in
 from . import test_public_hardening
+from . import test_fee_kinds

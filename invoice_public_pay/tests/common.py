@@ -12,6 +12,11 @@ from odoo.tests import new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 PAY_URL_PATTERN = re.compile(r"/invoice-pay/([A-Za-z0-9_-]+)")
+# The demo provider's test cards (Stripe's numbers): see payment_transaction.DEMO_TEST_CARDS.
+CREDIT_CARD = "4242 4242 4242 4242"
+DEBIT_CARD = "4000 0566 5566 5556"
+PREPAID_CARD = "5105 1051 0510 5100"
+FRENCH_CREDIT_CARD = "4000 0025 0000 0003"
 
 
 class InvoicePayCommon(AccountTestInvoicingCommon):

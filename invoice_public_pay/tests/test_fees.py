@@ -2,7 +2,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import InvoicePayPaymentCommon
+from .common import CREDIT_CARD, InvoicePayPaymentCommon
 
 
 @tagged("post_install", "-at_install")
@@ -18,12 +18,13 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
         cls.card_rule = cls.env["invoice.pay.fee.rule"].create({
             "name": "Card convenience fee",
             "payment_method_ids": [Command.set(cls.card.ids)],
+            "fee_kind": "surcharge",
             "percentage": 3.0,
             "min_fee": 0.5,
         })
 
-    def _quote(self, allocations, method=None, provider=None):
-        params = {"allocations": allocations}
+    def _quote(self, allocations, method=None, provider=None, card=CREDIT_CARD):
+        params = {"allocations": allocations, "card_reference": card}
         if method:
             params["payment_method_id"] = method.id
             params["provider_id"] = (provider or self.demo_provider).id
@@ -33,15 +34,18 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
 
     def _pay_by_card(self, allocations, **overrides):
         quote = self._quote(allocations, self.card)
-        return self._pay(allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"], **overrides)
+        return self._pay(
+            allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"],
+            card_reference=CREDIT_CARD, **overrides,
+        )
 
     def test_card_rule_adds_the_fee_and_other_methods_none(self):
         allocations = [self._alloc(self.invoice_old, 400)]
         quote = self._quote(allocations, self.card)
         self.assertEqual((quote["amount_invoices"], quote["fee"], quote["amount_total"]), (400.0, 12.0, 412.0))
-        self.assertEqual(quote["fee_label"], "Card convenience fee")
+        self.assertEqual(quote["fee_label"], "Credit card surcharge")
         self.assertIn("3 %", quote["fee_disclosure"])
-        self.assertIn("Card", quote["fee_disclosure"])
+        self.assertIn("credit cards", quote["fee_disclosure"])
         self.assertEqual(self._quote(allocations, self.demo_method)["fee"], 0.0, "the demo method has no rule")
         self.assertEqual(self._quote(allocations)["fee"], 0.0, "no method chosen yet")
         transaction = self._pay_by_card(allocations)
@@ -51,8 +55,12 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
         self.assertEqual(demo_transaction.amount, 100.0)
 
     def test_minimum_and_maximum(self):
-        self.assertEqual(self._quote([self._alloc(self.invoice_old, 10)], self.card)["fee"], 0.5)
-        self.card_rule.max_fee = 20.0
+        self.card_rule.percentage = 1.0
+        self.assertEqual(self._quote([self._alloc(self.invoice_old, 20)], self.card)["fee"], 0.5)
+        self.assertEqual(
+            self._quote([self._alloc(self.invoice_old, 10)], self.card)["fee"], 0.3, "never above 3 % of 10.00",
+        )
+        self.card_rule.write({"percentage": 3.0, "max_fee": 20.0})
         self.assertEqual(self._quote([self._alloc(self.invoice_new, 1000)], self.card)["fee"], 20.0)
         self.card_rule.write({"percentage": 0.0, "fixed_amount": 1.25, "min_fee": 0.0, "max_fee": 0.0})
         self.assertEqual(self._quote([self._alloc(self.invoice_new, 1000)], self.card)["fee"], 1.25)
@@ -62,6 +70,7 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
             "name": "Demo card fee",
             "payment_method_ids": [Command.set(self.card.ids)],
             "provider_ids": [Command.set(self.demo_provider.ids)],
+            "fee_kind": "surcharge",
             "percentage": 1.0,
         })
         self.assertEqual(self._quote([self._alloc(self.invoice_old, 400)], self.card)["fee"], 4.0)
@@ -135,31 +144,33 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
         quote = self._quote(allocations, self.card)
         transaction = self._pay(
             allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"], amount=400.0,
+            card_reference=CREDIT_CARD,
         )
         self.assertEqual(transaction.amount, 412.0)
         # A signature for another fee does not pass.
         other_quote = self._quote([self._alloc(self.invoice_mid, 100)], self.card)
         _result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params(
             [self._alloc(self.invoice_mid, 250.5)], payment_method_id=self.card.id,
-            fee_signature=other_quote["fee_signature"],
+            fee_signature=other_quote["fee_signature"], card_reference=CREDIT_CARD,
         ))
         self.assertIn("The fee changed, please review", error)
 
     def test_rule_changed_after_the_quote_is_refused(self):
         allocations = [self._alloc(self.invoice_old, 400)]
         quote = self._quote(allocations, self.card)
-        self.card_rule.percentage = 4.0
+        self.card_rule.percentage = 2.5
         before = self.env["payment.transaction"].sudo().search_count([])
         result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params(
             allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"],
+            card_reference=CREDIT_CARD,
         ))
         self.assertIsNone(result)
         self.assertIn("The fee changed, please review", error)
-        self.assertIn("16.00", error, "the new fee is shown")
+        self.assertIn("10.00", error, "the new fee is shown")
         self.assertEqual(self.env["payment.transaction"].sudo().search_count([]), before)
         # Without any quote, a method with a fee cannot be charged either.
         _result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params(
-            allocations, payment_method_id=self.card.id,
+            allocations, payment_method_id=self.card.id, card_reference=CREDIT_CARD,
         ))
         self.assertIn("The fee changed, please review", error)
 
@@ -189,9 +200,9 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
     def test_receipt_email_and_note_show_the_fee(self):
         transaction = self._pay_by_card([self._alloc(self.invoice_old, 400)])
         receipt = self.url_open(f"{self.base_path}/receipt/{transaction.id}").text
-        self.assertIn("Card convenience fee", receipt)
+        self.assertIn("Credit card surcharge", receipt)
         self.assertIn("12.00", receipt)
         mail = self.env["mail.mail"].sudo().search([("model", "=", "payment.transaction"), ("res_id", "=", transaction.id)])
-        self.assertIn("Card convenience fee", mail.body_html)
+        self.assertIn("Credit card surcharge", mail.body_html)
         note = self.customer.message_ids.filtered(lambda m: transaction.reference in (m.body or ""))
-        self.assertIn("Card convenience fee", note.body)
+        self.assertIn("Credit card surcharge", note.body)

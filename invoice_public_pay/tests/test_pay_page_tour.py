@@ -6,7 +6,7 @@ from .common import InvoicePayPaymentCommon
 
 @tagged("post_install", "-at_install")
 class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
-    """A customer on a phone pays two invoices, one in part, with the demo provider."""
+    """A customer on a phone pays with the demo provider's test cards: debit (no surcharge), then credit."""
 
     browser_size = "375x812"
     touch_enabled = True
@@ -14,23 +14,24 @@ class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Card, with a 3 % fee, next to the demo method, which has none.
+        # Card, with a 3 % surcharge on credit cards, next to the demo method, which has no fee.
         card = cls.env.ref("payment.payment_method_card")
         cls.demo_provider.payment_method_ids = [Command.link(card.id)]
         card.active = True
         cls.env["invoice.pay.fee.rule"].create({
-            "name": "Card convenience fee", "payment_method_ids": [Command.set(card.ids)], "percentage": 3.0,
+            "name": "Card convenience fee", "fee_kind": "surcharge", "payment_method_ids": [Command.set(card.ids)],
+            "percentage": 3.0,
         })
 
     def test_pay_two_invoices_on_a_phone(self):
         self.start_tour(f"{self.base_path}/invoices", "invoice_public_pay_pay_invoices")
-        transaction = self.env["payment.transaction"].sudo().search(
-            [("invoice_pay_link_id.partner_id", "=", self.customer.id)]
+        transactions = self.env["payment.transaction"].sudo().search(
+            [("invoice_pay_link_id.partner_id", "=", self.customer.id)], order="id",
         )
-        self.assertEqual(len(transaction), 1)
-        self.assertEqual(transaction.state, "done")
-        self.assertEqual(transaction.amount, 500.25, "paid with the demo method: no fee")
-        self.assertEqual(transaction.invoice_pay_fee, 0.0)
+        self.assertEqual(
+            [(tx.state, tx.invoice_pay_card_funding, tx.invoice_pay_fee, tx.amount) for tx in transactions],
+            [("done", "debit", 0.0, 500.25), ("done", "credit", 4.5, 154.75)],
+        )
         self.assertAlmostEqual(self.invoice_old.amount_residual, 0.0)
-        self.assertAlmostEqual(self.invoice_mid.amount_residual, 150.25)
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 0.0)
         self.assertAlmostEqual(self.invoice_new.amount_residual, 1000.0)

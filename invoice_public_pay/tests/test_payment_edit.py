@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import InvoicePayPaymentCommon
+from .common import CREDIT_CARD, InvoicePayPaymentCommon
 
 
 @tagged("post_install", "-at_install")
@@ -20,15 +20,20 @@ class TestPaymentEdit(InvoicePayPaymentCommon, HttpCase):
         cls.env["invoice.pay.fee.rule"].create({
             "name": "Card convenience fee",
             "payment_method_ids": [Command.set(cls.card.ids)],
+            "fee_kind": "surcharge",
             "percentage": 3.0,
         })
 
     def _pay_by_card(self, allocations):
         quote, error = self._rpc(f"{self.base_path}/quote", {
             "allocations": allocations, "payment_method_id": self.card.id, "provider_id": self.demo_provider.id,
+            "card_reference": CREDIT_CARD,
         })
         self.assertFalse(error, error)
-        return self._pay(allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"])
+        return self._pay(
+            allocations, payment_method_id=self.card.id, fee_signature=quote["fee_signature"],
+            card_reference=CREDIT_CARD,
+        )
 
     def _page_payment(self):
         transaction = self._pay_by_card([self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "50.00")])

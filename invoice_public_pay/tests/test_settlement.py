@@ -21,6 +21,7 @@ class TestSettlementBooking(InvoicePayPaymentCommon, HttpCase):
         cls.fee_rule = cls.env["invoice.pay.fee.rule"].create({
             "name": "Demo card fee",
             "payment_method_ids": [Command.set(cls.demo_method.ids)],
+            "fee_kind": "service",
             "percentage": 3.0,
         })
         cls.fee_account = cls.fee_rule.account_id

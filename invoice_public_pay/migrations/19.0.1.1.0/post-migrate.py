@@ -43,6 +43,7 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
+    _set_fee_kinds(env)
     Transaction = env["payment.transaction"].with_context(active_test=False)
     page_transactions = Transaction.search([
         ("invoice_pay_link_id", "!=", False), ("invoice_pay_settlement_line_ids", "=", False),
@@ -65,6 +66,27 @@ def migrate(cr, version):
     _logger.info(
         "invoice_public_pay: settlement lines rebuilt for %s payments and %s refunds", len(booked), len(refunds)
     )
+
+
+def _set_fee_kinds(env):
+    """Fee rules of 19.0.1.0.0 get the kind their shape is.
+
+    A percentage on card methods is a credit card surcharge (rules mixing card and
+    other methods too: charging no fee on the others is the safe reading); a
+    percentage on other methods only, a service fee; a fixed amount alone, a flat
+    fee. Written in SQL: a rule above today's cap is kept as it is (the cap still
+    applies when it is charged) rather than refused.
+    """
+    rules = env["invoice.pay.fee.rule"].with_context(active_test=False).search([])
+    for rule in rules:
+        if not rule.percentage:
+            kind = "flat"
+        elif any(method._invoice_pay_is_card() for method in rule.payment_method_ids):
+            kind = "surcharge"
+        else:
+            kind = "service"
+        env.cr.execute("UPDATE invoice_pay_fee_rule SET fee_kind = %s WHERE id = %s", [kind, rule.id])
+    rules.invalidate_recordset(["fee_kind"])
 
 
 def _fee_items(transaction):
@@ -105,7 +127,7 @@ def _settle_booked_payment(env, transaction):
             "amount": -item.amount_currency,
             "account_id": item.account_id.id,
             "refund_account_id": (refund_repartition.account_id or item.account_id).id if repartition else False,
-            "fee_kind": "convenience",
+            "fee_kind": rule.fee_kind or "flat",
             "fee_percentage": rule.percentage,
             "fee_fixed_amount": rule.fixed_amount,
             "tax_id": repartition.tax_id.id,

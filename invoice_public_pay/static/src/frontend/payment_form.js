@@ -18,7 +18,54 @@ patch(PaymentForm.prototype, {
         if (checkout) {
             await this.waitFor(this._invoicePayRequote(checkout, radio));
         }
-        return super._expandInlineForm(...arguments);
+        const result = await super._expandInlineForm(...arguments);
+        if (checkout) {
+            this._invoicePayWatchCardInput(checkout, radio);
+        }
+        return result;
+    },
+
+    /**
+     * A surcharge depends on the card: price again once the provider's form knows it.
+     *
+     * The demo provider's form takes a test card number; the server reads what kind
+     * of card it is (credit, debit, prepaid) and prices the payment accordingly.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     */
+    _invoicePayWatchCardInput(checkout, radio) {
+        const input = this._invoicePayCardInput(radio);
+        if (!input || input.dataset.invoicePayWatched) {
+            return;
+        }
+        input.dataset.invoicePayWatched = "1";
+        let timer;
+        const requote = () => {
+            clearTimeout(timer);
+            const checkedRadio = this.el.querySelector("input[name='o_payment_radio']:checked");
+            if (checkedRadio) {
+                this._invoicePayRequote(checkout, checkedRadio).catch(() => {});
+            }
+        };
+        this.addListener(input, "input", () => {
+            clearTimeout(timer);
+            timer = setTimeout(requote, 300);
+        });
+        this.addListener(input, "change", requote);
+    },
+
+    /**
+     * The input of the selected option's inline form that identifies the card, if any.
+     *
+     * @param {HTMLInputElement} radio
+     * @return {HTMLInputElement|null}
+     */
+    _invoicePayCardInput(radio) {
+        if (this._getProviderCode(radio) !== "demo") {
+            return null;
+        }
+        return this._getInlineForm(radio)?.querySelector("input[name='customer_input']") || null;
     },
 
     /**
@@ -48,6 +95,11 @@ patch(PaymentForm.prototype, {
         if (checkout) {
             params.allocations = JSON.parse(checkout.dataset.allocations);
             params.fee_signature = checkout.dataset.feeSignature || null;
+            const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
+            const cardInput = radio && this._invoicePayCardInput(radio);
+            if (cardInput?.value) {
+                params.card_reference = cardInput.value;
+            }
         }
         return params;
     },
@@ -91,6 +143,10 @@ patch(PaymentForm.prototype, {
         } else {
             params.payment_method_id = this._getPaymentOptionId(radio);
             params.provider_id = this._getProviderId(radio);
+            const cardInput = this._invoicePayCardInput(radio);
+            if (cardInput?.value) {
+                params.card_reference = cardInput.value;
+            }
         }
         const quote = await rpc(`${checkout.dataset.basePath}/quote`, params);
         this.paymentContext.amount = quote.amount_total;

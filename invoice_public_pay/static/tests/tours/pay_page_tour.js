@@ -38,27 +38,22 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             trigger: ".o_invoice_pay_checkout .o_invoice_pay_checkout_total:contains('500.25')",
         },
         {
-            content: "Choose Card: its convenience fee is added and explained before paying",
+            content: "Choose Card: the surcharge rule is explained before the card is known",
             trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='card']",
             run: "click",
         },
         {
-            content: "The fee line, the disclosure and the new total are shown",
-            trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line:not(.d-none):contains('Card convenience fee'):contains('15.01')):has(.o_invoice_pay_fee_disclosure:contains('3 %')) .o_invoice_pay_checkout_total:contains('515.26')",
+            content: "The disclosure says which cards pay it; nothing is added yet",
+            trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_disclosure:contains('surcharge applies to credit cards'):contains('no surcharge on debit or prepaid cards')):has(.o_invoice_pay_fee_line.d-none) .o_invoice_pay_checkout_total:contains('500.25')",
         },
         {
-            content: "Switch to the demo method, which has no fee",
-            trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='demo']",
-            run: "click",
+            content: "Enter the demo's debit test card",
+            trigger: ".o_invoice_pay_checkout [name='o_payment_option']:has(input[data-payment-method-code='card']) input[name='customer_input']",
+            run: "edit 4000 0566 5566 5556",
         },
         {
-            content: "The fee is gone and the total is back to the invoice amounts",
+            content: "A debit card pays no surcharge",
             trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line.d-none) .o_invoice_pay_checkout_total:contains('500.25')",
-        },
-        {
-            content: "Enter the (test) card details",
-            trigger: ".o_invoice_pay_checkout #customer_input",
-            run: "edit 4242",
         },
         {
             content: "Confirm the payment",
@@ -72,13 +67,65 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             timeout: 30000,
         },
         {
-            content: "Open the receipt: it lists the amount paid",
+            content: "Open the receipt: it lists the amount paid and no surcharge",
             trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
             async run() {
                 // The receipt opens in a new tab; read it as that tab would.
                 const response = await fetch(this.anchor.getAttribute("href"));
                 const receipt = await response.text();
-                if (!response.ok || !receipt.includes("Payment Receipt") || !receipt.includes("500.25")) {
+                if (!response.ok || !receipt.includes("Payment Receipt") || !receipt.includes("500.25")
+                    || receipt.includes("surcharge")) {
+                    throw new Error(`Unexpected receipt (${response.status})`);
+                }
+            },
+        },
+        {
+            content: "Close the dialog",
+            trigger: ".o_invoice_pay_result.show button[data-bs-dismiss='modal']",
+            run: "click",
+        },
+        {
+            content: "Pay the rest of the second invoice, now the oldest one due",
+            trigger: ".o_invoice_pay_row:contains('INV/'):first .o_invoice_pay_select",
+            run: "click",
+        },
+        {
+            content: "Pay",
+            trigger: ".o_invoice_pay_group:has(.o_invoice_pay_total:contains('150.25')) .o_invoice_pay_submit:enabled",
+            run: "click",
+        },
+        {
+            content: "Choose Card",
+            trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='card']",
+            run: "click",
+        },
+        {
+            content: "Enter the demo's credit test card",
+            trigger: ".o_invoice_pay_checkout [name='o_payment_option']:has(input[data-payment-method-code='card']) input[name='customer_input']",
+            run: "edit 4242 4242 4242 4242",
+        },
+        {
+            content: "The surcharge and the new total are shown before confirming (3 % of 150.25 is 4.5075: never above the 3 % cap)",
+            trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line:not(.d-none):contains('Credit card surcharge'):contains('4.50')) .o_invoice_pay_checkout_total:contains('154.75')",
+        },
+        {
+            content: "Confirm the payment",
+            trigger: ".o_invoice_pay_checkout button[name='o_payment_submit_button']:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the page: the payment was successful",
+            trigger: ".o_invoice_pay_result.show .modal-title:contains('Payment successful')",
+            timeout: 30000,
+        },
+        {
+            content: "The receipt shows the surcharge on its own line",
+            trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
+            async run() {
+                const response = await fetch(this.anchor.getAttribute("href"));
+                const receipt = await response.text();
+                if (!response.ok || !receipt.includes("Credit card surcharge") || !receipt.includes("154.75")) {
                     throw new Error(`Unexpected receipt (${response.status})`);
                 }
             },
