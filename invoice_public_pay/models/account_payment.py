@@ -104,27 +104,11 @@ class AccountPayment(models.Model):
     def _invoice_pay_refresh_allocations(self):
         """Recompute what each invoice of the page payments still receives from them.
 
-        Read by the receipt: after a cancellation nothing is applied any more, and the
-        remaining due is the invoice's amount due again.
+        Read by the back office: after a cancellation nothing is applied any more, and
+        the remaining due is the invoice's amount due again. A capture's payment
+        counts for the page transaction it captures; a refund changes no allocation.
         """
         for payment in self._invoice_pay_page_payments().sudo():
-            transaction = payment.payment_transaction_id
-            if not transaction.invoice_pay_link_id:
-                continue  # a refund: the source payment's allocations are unchanged
-            payment_lines = payment.move_id.line_ids
-            for allocation in transaction.invoice_pay_allocation_ids:
-                invoice_lines = allocation.invoice_id.line_ids
-                partials = (invoice_lines.matched_credit_ids | invoice_lines.matched_debit_ids).filtered(
-                    lambda partial, lines=payment_lines: partial.debit_move_id in lines
-                    or partial.credit_move_id in lines
-                )
-                applied = sum(
-                    partial.credit_amount_currency if partial.credit_move_id in payment_lines
-                    else partial.debit_amount_currency
-                    for partial in partials
-                )
-                if transaction.currency_id.compare_amounts(applied, allocation.amount_applied):
-                    allocation.write({
-                        "amount_applied": applied,
-                        "invoice_residual_after": allocation.invoice_id.amount_residual,
-                    })
+            page_transaction = payment.payment_transaction_id._invoice_pay_page_transaction()
+            if page_transaction:
+                page_transaction._invoice_pay_update_allocations()

@@ -260,6 +260,15 @@ class PaymentTransaction(models.Model):
         amount = to_decimal(self.amount, decimal_places)
         if self == page_transaction:
             return plan_payment(amount, claims, fee_components, decimal_places)
+        if page_transaction.payment_id:
+            # The authorization itself was confirmed and booked (e.g. a webhook after a
+            # capture request timed out): this capture's money must not pay the same
+            # invoices and fee twice. It stays on the customer's account, noted.
+            _logger.warning(
+                "Transaction %s: captured after %s was already booked; kept as unapplied",
+                self.reference, page_transaction.reference,
+            )
+            return plan_payment(amount, [], [], decimal_places)
         return plan_capture(
             amount, to_decimal(page_transaction.amount, decimal_places),
             to_decimal(sum(earlier.mapped("amount")), decimal_places), claims, fee_components, decimal_places,
@@ -324,14 +333,37 @@ class PaymentTransaction(models.Model):
 
     def _invoice_pay_journal_part(self, settlement_line, refund=False):
         """The journal item a settlement line becomes (invoice or fee; unapplied ones are summed)."""
+        account = (refund and settlement_line.refund_account_id) or settlement_line.account_id
+        if settlement_line.kind == "fee" and not account.active:
+            account = self._invoice_pay_replace_archived_account(settlement_line, account, refund)
         return JournalPart(
             amount=to_decimal(settlement_line.amount, self.currency_id.decimal_places),
-            account=(refund and settlement_line.refund_account_id) or settlement_line.account_id,
+            account=account,
             name=settlement_line.name,
             invoice=settlement_line.invoice_id if settlement_line.kind == "invoice" else None,
             extra_values=settlement_line._fee_journal_item_extra_values(refund=refund)
             if settlement_line.kind == "fee" else {},
         )
+
+    def _invoice_pay_replace_archived_account(self, settlement_line, account, refund):
+        """Where a fee part goes when the account of its snapshot was archived since.
+
+        The provider has taken the money: the payment must be booked. A tax goes to
+        its repartition line's account as it is now, an income to the rule's account,
+        else to the company's convenience fee account. The line records the account used.
+        """
+        repartition = settlement_line.refund_tax_repartition_line_id if refund else settlement_line.tax_repartition_line_id
+        rule = (self | self.source_transaction_id | self.source_transaction_id.source_transaction_id).invoice_pay_fee_rule_id
+        candidates = repartition.account_id if repartition else rule.account_id
+        replacement = candidates.filtered("active")[:1] or self.env["invoice.pay.fee.rule"]._get_or_create_fee_account(
+            self.company_id
+        )
+        _logger.info(
+            "Transaction %s: fee account %s is archived; %s booked on %s instead",
+            self.reference, account.display_name, settlement_line.name, replacement.display_name,
+        )
+        settlement_line.sudo().write({"refund_account_id" if refund else "account_id": replacement.id})
+        return replacement
 
     def _invoice_pay_new_payment(self, parts, counterpart, page_transaction, **extra_create_values):
         currency = self.currency_id
@@ -364,6 +396,7 @@ class PaymentTransaction(models.Model):
         """What the chosen invoices got from this page transaction's booked payment or captures."""
         self.ensure_one()
         booked = self if self.payment_id else self._invoice_pay_booked_captures()
+        booked = booked.filtered(lambda tx: tx.payment_id.state != "canceled")
         applied = {}
         for line in booked.invoice_pay_settlement_line_ids.filtered(lambda line: line.kind == "invoice"):
             applied[line.invoice_id] = applied.get(line.invoice_id, 0.0) + line.amount
@@ -372,7 +405,7 @@ class PaymentTransaction(models.Model):
                 "amount_applied": applied.get(allocation.invoice_id, 0.0),
                 "invoice_residual_after": allocation.invoice_id.amount_residual,
             })
-        if self != booked:
+        if not self.payment_id:
             self.invoice_pay_unapplied_amount = sum(booked.mapped("invoice_pay_unapplied_amount"))
 
     def _invoice_pay_lock_receivable_lines(self, invoices):
@@ -551,13 +584,15 @@ class PaymentTransaction(models.Model):
         event = STATE_EVENTS.get(self.state)
         if not event or self.invoice_pay_abandoned:
             return
-        is_capture = bool(self.source_transaction_id)
-        if is_capture and self.state != "done":
-            return  # a void, or a capture refused: the authorization's history says it all
-        if not is_capture and self.state == "done" and self.child_transaction_ids.filtered(
+        if self.source_transaction_id:
+            if self.state != "done":
+                return  # a void, or a capture refused: the authorization's history says it all
+        elif self.state == "done" and not self.payment_id and self._invoice_pay_booked_captures():
+            return  # completed through its captures, each logged and confirmed on its own
+        elif self.state == "cancel" and self.child_transaction_ids.filtered(
             lambda child: child.operation == self.operation
         ):
-            return  # completed through its captures, each logged and confirmed on its own
+            return  # voided after its authorization: nothing was paid, nothing failed
         Activity = self.env["invoice.pay.link.activity"].sudo()
         if Activity.search_count([("transaction_id", "=", self.id), ("event", "=", event)], limit=1):
             return

@@ -1,14 +1,10 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from ..pay_core.fees import CardDetails
 from .common import CREDIT_CARD, DEBIT_CARD, FRENCH_CREDIT_CARD, PREPAID_CARD, InvoicePayPaymentCommon
-
-MIGRATION = Path(__file__).parent.parent / "migrations" / "19.0.1.1.0" / "post-migrate.py"
+from .test_settlement import _load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -138,9 +134,7 @@ class TestFeeKinds(InvoicePayPaymentCommon, HttpCase):
         self.assertEqual((debit.amount, debit.invoice_pay_card_funding, debit.invoice_pay_fee), (50.0, "debit", 0.0))
 
     def test_migration_gives_old_rules_their_kind(self):
-        spec = importlib.util.spec_from_file_location("invoice_pay_migration_19_0_1_1_0", MIGRATION)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = _load_migration()
         fixed_only = self.env["invoice.pay.fee.rule"].create({
             "name": "Demo fixed", "fee_kind": "flat", "payment_method_ids": [Command.set(self.demo_method.ids)],
             "fixed_amount": 1.0,

@@ -1,7 +1,7 @@
 import shutil
-from contextlib import contextmanager
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import html

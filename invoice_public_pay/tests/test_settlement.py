@@ -1,10 +1,23 @@
+import importlib.util
+from pathlib import Path
+
 from lxml import html
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import InvoicePayPaymentCommon
+
+MIGRATION = Path(__file__).parent.parent / "migrations" / "19.0.1.1.0" / "post-migrate.py"
+
+
+def _load_migration():
+    """The 19.0.1.1.0 migration script, whose folder name is not a Python package name."""
+    spec = importlib.util.spec_from_file_location("invoice_pay_migration_19_0_1_1_0", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 @tagged("post_install", "-at_install")
@@ -198,3 +211,77 @@ class TestSettlementBooking(InvoicePayPaymentCommon, HttpCase):
         refunds = first.payment_id | second.payment_id
         self.assertAlmostEqual(sum(self._lines_on(refunds, self.fee_account).mapped("debit")), 7.54)
         self.assertAlmostEqual(sum(self._lines_on(first.payment_id, self.fee_account).mapped("debit")), 2.91)
+
+    # ------------------------------------------------------------
+    # Edge cases found in review
+    # ------------------------------------------------------------
+
+    def test_capture_after_the_fee_account_was_archived_is_booked(self):
+        transaction = self._authorize()
+        new_account = self.fee_account.copy({"code": "799992", "name": "Card fees (new)"})
+        self.fee_rule.account_id = new_account
+        self.fee_account.active = False
+        capture = self._capture(transaction, 259.03)
+        self.assertTrue(capture.payment_id, "the money the provider took is booked")
+        self.assertAlmostEqual(sum(self._lines_on(capture.payment_id, new_account).mapped("credit")), 7.54)
+
+    def test_migrated_partial_refund_then_refund_of_the_rest_gives_the_fee_back_once(self):
+        transaction = self._pay_with_fee()
+        first = transaction._refund(amount_to_refund=100.0)
+        first._post_process()
+        new_account = self.fee_account.copy({"code": "799991", "name": "Card fees (new)"})
+        fee_item = self._lines_on(first.payment_id, self.fee_account)
+        # 19.0.1.0.0 booked a refund's fee on the rule's account of the refund day, and had no settlement lines.
+        self.env.cr.execute("UPDATE account_move_line SET account_id = %s WHERE id = %s", [new_account.id, fee_item.id])
+        self.env.cr.execute(
+            "DELETE FROM invoice_pay_settlement_line WHERE transaction_id IN %s", [(transaction.id, first.id)],
+        )
+        self.env.invalidate_all()
+        _load_migration().migrate(self.env.cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+        second = transaction._refund(amount_to_refund=159.03)
+        second._post_process()
+        fee_back = sum((first | second).payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_id in (self.fee_account | new_account)
+        ).mapped("balance"))
+        self.assertAlmostEqual(fee_back, 7.54, msg="the fee is given back once")
+
+    def test_authorization_confirmed_after_a_failed_capture_request_is_logged_and_confirmed(self):
+        transaction = self._authorize()
+        failed = transaction._create_child_transaction(transaction.amount)
+        failed._set_error("Timeout while capturing")
+        transaction._set_done()
+        (transaction | failed)._post_process()
+        self.env["payment.transaction"]._cron_send_invoice_pay_confirmations()
+        self.assertTrue(transaction.payment_id, "booked on the page transaction")
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 0.0)
+        self.assertEqual(len(self._events(event="payment_made")), 1, "the payment is in the link's history")
+        self.assertTrue(self.env["mail.mail"].search([
+            ("model", "=", "payment.transaction"), ("res_id", "=", transaction.id),
+        ]))
+
+    def test_full_void_is_not_a_failed_payment(self):
+        transaction = self._authorize()
+        transaction.action_void()
+        family = transaction | transaction.child_transaction_ids
+        family.filtered(lambda tx: not tx.is_post_processed)._post_process()
+        self.assertEqual(transaction.state, "cancel")
+        self.assertFalse(self._events(event="payment_failed"), "a void is not a failed payment")
+
+    def test_cancelled_capture_payment_shows_nothing_applied(self):
+        transaction = self._authorize()
+        capture = self._capture(transaction, 259.03)
+        capture.payment_id.action_draft()
+        capture.payment_id.action_cancel()
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 250.5)
+        self.assertEqual(transaction.invoice_pay_allocation_ids.mapped("amount_applied"), [0.0, 0.0])
+
+    def test_settlement_lines_stay_in_their_company(self):
+        transaction = self._pay_with_fee()
+        other = self.env["res.company"].create({"name": "Other Co"})
+        user = new_test_user(
+            self.env, login="ipp_other_co", groups="base.group_user,account.group_account_invoice",
+            company_id=other.id, company_ids=[Command.set(other.ids)],
+        )
+        lines = self.env["invoice.pay.settlement.line"].with_user(user).search([("transaction_id", "=", transaction.id)])
+        self.assertFalse(lines)

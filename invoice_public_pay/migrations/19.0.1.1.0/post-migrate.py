@@ -163,14 +163,25 @@ def _settle_booked_payment(env, transaction):
     ])
 
 
+def _refunded_fee_line(fee_lines, item):
+    """The fee line of the refunded payment that a refund's fee item gave back.
+
+    19.0.1.0.0 booked a refund's fee on the rule's accounts of the refund day, so
+    accounts may differ: match by role (the income, or the same tax, else any tax).
+    """
+    tax = item.tax_repartition_line_id.tax_id
+    income = fee_lines.filtered(lambda line: not line.tax_id)
+    taxes = fee_lines - income
+    if not item.tax_repartition_line_id:
+        return income[:1] or fee_lines[:1]
+    return taxes.filtered(lambda line: line.tax_id == tax)[:1] or taxes[:1] or fee_lines[:1]
+
+
 def _settle_booked_refund(env, refund):
     refunded_fee_lines = refund.source_transaction_id._invoice_pay_fee_lines()
     values = []
     for item in _fee_items(refund):
-        fee_line = refunded_fee_lines.filtered(
-            lambda line, item=item: line.account_id == item.account_id
-            and line.tax_id == item.tax_repartition_line_id.tax_id
-        )[:1]
+        fee_line = _refunded_fee_line(refunded_fee_lines, item)
         values.append({
             **(fee_line._copy_fee_values(item.amount_currency) if fee_line else {"kind": "fee", "name": item.name}),
             "amount": item.amount_currency,

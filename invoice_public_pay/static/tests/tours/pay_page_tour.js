@@ -82,7 +82,19 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
         {
             content: "Close the dialog",
             trigger: ".o_invoice_pay_result.show button[data-bs-dismiss='modal']",
-            run: "click",
+            async run() {
+                // Bootstrap ignores a click while the dialog is still fading in: click
+                // again, as a customer would, until it is closed.
+                const dialog = this.anchor.closest(".o_invoice_pay_result");
+                for (let attempt = 0; attempt < 40 && dialog.classList.contains("show"); attempt++) {
+                    this.anchor.click();
+                    await new Promise((resolve) => setTimeout(resolve, 250));
+                }
+            },
+        },
+        {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.o_invoice_pay_result.show))",
         },
         {
             content: "Pay the rest of the second invoice, now the oldest one due",
