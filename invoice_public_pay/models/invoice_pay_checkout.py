@@ -19,6 +19,7 @@ class InvoicePayCheckout:
         self.fee_rule = fee_rule
         self.payment_method = None
         self.card = None  # pay_core.fees.CardDetails reported by the provider, if a card is paying
+        self.surcharge_policy = None  # pay_core.fees.SurchargePolicy of the company and customer
         self.amount_total = self.amount_invoices + fee
 
     def to_json(self):
@@ -42,7 +43,8 @@ class InvoicePayCheckout:
             },
             "fee_label": self.fee_rule._fee_label() if self.fee_rule else "",
             "fee_disclosure": (
-                self.fee_rule._disclosure(self.payment_method, currency) if self.fee_rule and self.payment_method else ""
+                self.fee_rule._disclosure(self.payment_method, currency, self.surcharge_policy)
+                if self.fee_rule and self.payment_method else ""
             ),
             "fee_signature": self.link._fee_signature(self),
             "lines": [

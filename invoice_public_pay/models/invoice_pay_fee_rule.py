@@ -99,12 +99,14 @@ class InvoicePayFeeRule(models.Model):
             "company_ids": [fields.Command.set(company.ids)],
         })
 
-    @api.constrains("fee_kind", "company_id", "payment_method_ids", "percentage")
+    @api.constrains("fee_kind", "company_id", "payment_method_ids", "percentage", "active")
     def _check_fee_kind(self):
         """Each kind only where card-network rules and the law allow it."""
-        for rule in self:
-            card_methods = rule.payment_method_ids.filtered(lambda method: method._invoice_pay_is_card())
-            other_methods = rule.payment_method_ids - card_methods
+        for rule in self.filtered("active"):
+            # Archived methods count too: they may be enabled later under this rule.
+            methods = rule.with_context(active_test=False).payment_method_ids
+            card_methods = methods.filtered(lambda method: method._invoice_pay_is_card())
+            other_methods = methods - card_methods
             if rule.fee_kind == "surcharge":
                 if rule.company_id._invoice_pay_in_eea_uk():
                     raise ValidationError(_(
@@ -199,26 +201,37 @@ class InvoicePayFeeRule(models.Model):
             return to_decimal(0, currency.decimal_places)
         return compute_fee(amount, self._to_core_rule(currency, date), currency.decimal_places, card, policy)
 
-    def _disclosure(self, payment_method, currency):
-        """One sentence telling the customer about the fee before they pay."""
+    def _disclosure(self, payment_method, currency, policy=None):
+        """One sentence telling the customer about the fee before they pay, in ``currency``.
+
+        Nothing when the ``policy`` (:class:`pay_core.fees.SurchargePolicy`) rules out any
+        surcharge for this customer, whatever the card.
+        """
         self.ensure_one()
+        if self.fee_kind == "surcharge" and policy and (policy.banned_by_state or policy.company_in_eea_uk):
+            return ""
         method = (payment_method.primary_payment_method_id or payment_method).name
+        core_rule = self._to_core_rule(currency)
+
+        def money(amount):
+            return currency.format(float(amount))
+
         if self.fee_kind == "flat":
             return _(
                 "A %(amount)s convenience fee applies to %(method)s payments.",
-                amount=self.currency_id.format(self.fixed_amount), method=method,
+                amount=money(core_rule.fixed_amount), method=method,
             )
         parts = []
         if self.percentage:
             parts.append(f"{self.percentage:g} %")
-        if self.fixed_amount:
-            parts.append(self.currency_id.format(self.fixed_amount))
-        amount = " + ".join(parts) or currency.format(0.0)
+        if core_rule.fixed_amount:
+            parts.append(money(core_rule.fixed_amount))
+        amount = " + ".join(parts) or money(0)
         limits = []
-        if self.min_fee:
-            limits.append(_("minimum %s", self.currency_id.format(self.min_fee)))
-        if self.max_fee:
-            limits.append(_("maximum %s", self.currency_id.format(self.max_fee)))
+        if core_rule.min_fee:
+            limits.append(_("minimum %s", money(core_rule.min_fee)))
+        if core_rule.max_fee:
+            limits.append(_("maximum %s", money(core_rule.max_fee)))
         if self.fee_kind == "surcharge":
             amount = f"{amount} ({', '.join(limits)})" if limits else amount
             return _(

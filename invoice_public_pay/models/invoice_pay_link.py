@@ -245,11 +245,13 @@ class InvoicePayLink(models.Model):
         rule = self.env["invoice.pay.fee.rule"]._find_rule(invoice.company_id, provider, payment_method)
         if not (payment_method and payment_method._invoice_pay_is_card()):
             card = None
-        policy = invoice.company_id._invoice_pay_surcharge_policy(self.partner_id)
+        invoices = self.env["account.move"].union(*(line_invoice for line_invoice, _amount in lines))
+        policy = invoice.company_id._invoice_pay_surcharge_policy(self.partner_id, invoices)
         fee = rule._compute_fee(amount, invoice.currency_id, card=card, policy=policy)
         checkout = InvoicePayCheckout(self, lines, fee, rule or None)
         checkout.payment_method = payment_method
         checkout.card = card
+        checkout.surcharge_policy = policy
         return checkout
 
     def _fee_signature(self, checkout):

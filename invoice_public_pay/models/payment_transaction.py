@@ -669,27 +669,30 @@ class PaymentTransaction(models.Model):
         Providers confirm late (webhooks, bank methods); the money they took must be
         booked, not refused.
         """
-        abandoned = self._invoice_pay_abandoned_to_revive()
-        done = super(PaymentTransaction, self - abandoned)._set_done(
-            state_message=state_message, extra_allowed_states=extra_allowed_states
+        return self._invoice_pay_set_state_reviving(
+            super()._set_done, state_message=state_message, extra_allowed_states=extra_allowed_states,
         )
-        if abandoned:
-            done |= super(PaymentTransaction, abandoned)._set_done(
-                state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel")
-            )
-        return done
 
     def _set_authorized(self, *, state_message=None, extra_allowed_states=()):
         """Override of `payment`: a late authorization of an abandoned page payment is kept too."""
-        abandoned = self._invoice_pay_abandoned_to_revive()
-        authorized = super(PaymentTransaction, self - abandoned)._set_authorized(
-            state_message=state_message, extra_allowed_states=extra_allowed_states
+        return self._invoice_pay_set_state_reviving(
+            super()._set_authorized, state_message=state_message, extra_allowed_states=extra_allowed_states,
         )
+
+    def _invoice_pay_set_state_reviving(self, set_state, state_message, extra_allowed_states):
+        """Run ``set_state`` (the parent's ``_set_done`` or ``_set_authorized``, bound to ``self``).
+
+        Its function is called once for the transactions in the usual states, once
+        for those cancelled as abandoned with ``cancel`` allowed as a source state.
+        """
+        abandoned = self._invoice_pay_abandoned_to_revive()
+        method = set_state.__func__
+        updated = method(self - abandoned, state_message=state_message, extra_allowed_states=extra_allowed_states)
         if abandoned:
-            authorized |= super(PaymentTransaction, abandoned)._set_authorized(
-                state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel")
+            updated |= method(
+                abandoned, state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel"),
             )
-        return authorized
+        return updated
 
     def _invoice_pay_abandoned_to_revive(self):
         """Those of these transactions cancelled as abandoned, now confirmed by their provider."""

@@ -52,7 +52,10 @@ class ResCompany(models.Model):
 
     @api.constrains("invoice_pay_surcharge_cap", "country_id")
     def _check_invoice_pay_surcharge_rules(self):
-        """Lowering the cap, or moving the company, must not leave a surcharge rule it forbids."""
+        """Lowering the cap, or moving the company, must not leave an active surcharge rule it forbids.
+
+        Archived rules are checked when they are brought back.
+        """
         rules = self.env["invoice.pay.fee.rule"].sudo().search([
             ("company_id", "in", self.ids), ("fee_kind", "=", "surcharge"),
         ])
@@ -63,10 +66,13 @@ class ResCompany(models.Model):
         self.ensure_one()
         return (self.country_id.code or "").upper() in EEA_AND_UK
 
-    def _invoice_pay_surcharge_policy(self, customer):
-        """The surcharge rules that apply to this company billing ``customer``."""
+    def _invoice_pay_surcharge_policy(self, customer, invoices=None):
+        """The surcharge rules that apply to this company billing ``customer`` (for ``invoices``).
+
+        The company's state, the customer's and the invoice address of each invoice count.
+        """
         self.ensure_one()
-        states = self.state_id | customer.commercial_partner_id.state_id
+        states = self.state_id | customer.commercial_partner_id.state_id | (invoices or customer.browse()).partner_id.state_id
         return SurchargePolicy(
             cap_percentage=Decimal(repr(self.invoice_pay_surcharge_cap)),
             banned_by_state=bool(states & self.invoice_pay_surcharge_banned_state_ids),

@@ -149,3 +149,47 @@ class TestFeeKinds(InvoicePayPaymentCommon, HttpCase):
         self.assertEqual(
             (self.surcharge.fee_kind, fixed_only.fee_kind, service.fee_kind), ("surcharge", "flat", "service"),
         )
+
+    # ------------------------------------------------------------
+    # Edge cases found in review
+    # ------------------------------------------------------------
+
+    def test_no_surcharge_when_the_invoice_address_is_in_a_banned_state(self):
+        connecticut, texas = self.env.ref("base.state_us_7"), self.env.ref("base.state_us_44")
+        self.company.invoice_pay_surcharge_banned_state_ids = connecticut
+        self.customer.state_id = texas
+        self.contact.write({"type": "invoice", "state_id": connecticut.id, "country_id": self.env.ref("base.us").id})
+        self.assertEqual(self.invoice_mid.partner_id, self.contact)
+        quote = self._quote(100, CREDIT_CARD, invoice=self.invoice_mid)
+        self.assertEqual(quote["fee"], 0.0)
+        self.assertFalse(quote["fee_disclosure"], "a customer who is never surcharged is not told otherwise")
+
+    def test_card_schemes_and_card_wallets_are_cards(self):
+        Method = self.env["payment.method"].with_context(active_test=False)
+        for xmlid in ("payment.payment_method_bancontact", "payment.payment_method_mada",
+                      "payment.payment_method_samsung_pay", "payment.payment_method_napas_card"):
+            method = self.env.ref(xmlid)
+            with self.subTest(method=method.name):
+                self.assertTrue(Method.browse(method.id)._invoice_pay_is_card())
+                with self.assertRaisesRegex(ValidationError, "methods other than cards"):
+                    self.env["invoice.pay.fee.rule"].create({
+                        "name": "Wallet fee", "fee_kind": "service", "percentage": 4.0,
+                        "payment_method_ids": [Command.set(method.ids)],
+                    })
+
+    def test_disclosure_in_the_payment_currency(self):
+        euro = self.setup_other_currency("EUR", rates=[("1900-01-01", 2.0)])
+        self.demo_provider.available_currency_ids = False
+        invoice = self._customer_invoice(100.0, currency=euro)
+        self.surcharge.write({"fee_kind": "flat", "percentage": 0.0, "fixed_amount": 2.5})
+        quote = self._quote(100, CREDIT_CARD, invoice=invoice)
+        self.assertEqual(quote["fee"], 5.0)
+        self.assertIn(euro.format(5.0), quote["fee_disclosure"])
+
+    def test_an_archived_rule_over_the_cap_cannot_come_back(self):
+        self.company.invoice_pay_surcharge_cap = 4.0
+        self.surcharge.percentage = 3.5
+        self.surcharge.active = False
+        self.company.invoice_pay_surcharge_cap = 3.0
+        with self.assertRaisesRegex(ValidationError, "above the company's cap"):
+            self.surcharge.active = True

@@ -72,19 +72,37 @@ def _set_fee_kinds(env):
     """Fee rules of 19.0.1.0.0 get the kind their shape is.
 
     A percentage on card methods is a credit card surcharge (rules mixing card and
-    other methods too: charging no fee on the others is the safe reading); a
-    percentage on other methods only, a service fee; a fixed amount alone, a flat
-    fee. Written in SQL: a rule above today's cap is kept as it is (the cap still
-    applies when it is charged) rather than refused.
+    other methods too: charging no fee on the others is the safe reading; the rule
+    asks to be split at its next edit); a percentage on other methods only, a
+    service fee; a fixed amount alone, a flat fee; a fixed amount with a minimum or
+    maximum that changes it, a service fee (it charges what it charged). Written in
+    SQL: a rule above today's cap is kept as it is (the cap still applies when it
+    is charged) rather than refused, and logged.
     """
     rules = env["invoice.pay.fee.rule"].with_context(active_test=False).search([])
     for rule in rules:
-        if not rule.percentage:
+        if not rule.percentage and not rule.min_fee and not rule.max_fee:
             kind = "flat"
+        elif not rule.percentage and not any(method._invoice_pay_is_card() for method in rule.payment_method_ids):
+            kind = "service"
+        elif not rule.percentage:
+            kind = "flat"
+            _logger.warning(
+                "invoice_public_pay: fee rule %s (%s) had a minimum or maximum on a fixed card fee; it is now a "
+                "flat fee of %s", rule.id, rule.name, rule.fixed_amount,
+            )
         elif any(method._invoice_pay_is_card() for method in rule.payment_method_ids):
             kind = "surcharge"
         else:
             kind = "service"
+        if kind == "surcharge" and (
+            rule.percentage > rule.company_id.invoice_pay_surcharge_cap
+            or not all(method._invoice_pay_is_card() for method in rule.payment_method_ids)
+        ):
+            _logger.warning(
+                "invoice_public_pay: fee rule %s (%s) is now a credit card surcharge that its next edit must "
+                "bring within the card rules (card methods only, at most the company's cap)", rule.id, rule.name,
+            )
         env.cr.execute("UPDATE invoice_pay_fee_rule SET fee_kind = %s WHERE id = %s", [kind, rule.id])
     rules.invalidate_recordset(["fee_kind"])
 
