@@ -72,7 +72,8 @@ class ResCompany(models.Model):
         The company's state, the customer's and the invoice address of each invoice count.
         """
         self.ensure_one()
-        states = self.state_id | customer.commercial_partner_id.state_id | (invoices or customer.browse()).partner_id.state_id
+        invoice_states = invoices.partner_id.state_id if invoices else self.env["res.country.state"]
+        states = self.state_id | customer.commercial_partner_id.state_id | invoice_states
         return SurchargePolicy(
             cap_percentage=Decimal(repr(self.invoice_pay_surcharge_cap)),
             banned_by_state=bool(states & self.invoice_pay_surcharge_banned_state_ids),

@@ -7,6 +7,7 @@ import time
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+from odoo.fields import Command
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -156,6 +157,21 @@ class InvoicePayPaymentCommon(InvoicePayCommon):
         cls.base_path = f"/invoice-pay/{cls.token}"
         cls.demo_provider = cls._enable_demo_provider(cls.env.company)
         cls.demo_method = cls.demo_provider.payment_method_ids.filtered("active")[:1]
+
+    @classmethod
+    def _enable_card_surcharge(cls, name="Card convenience fee", **values):
+        """Offer Odoo's Card method with the demo provider, with a 3 % credit card surcharge."""
+        cls.card = cls.env.ref("payment.payment_method_card")
+        # Link first: Odoo only activates a method that an enabled provider supports.
+        cls.demo_provider.payment_method_ids = [Command.link(cls.card.id)]
+        cls.card.active = True
+        return cls.env["invoice.pay.fee.rule"].create({
+            "name": name,
+            "payment_method_ids": [Command.set(cls.card.ids)],
+            "fee_kind": "surcharge",
+            "percentage": 3.0,
+            **values,
+        })
 
     @classmethod
     def _enable_demo_provider(cls, company):

@@ -14,17 +14,9 @@ class TestFeeKinds(InvoicePayPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.card = cls.env.ref("payment.payment_method_card")
-        cls.demo_provider.payment_method_ids = [Command.link(cls.card.id)]
-        cls.card.active = True
         cls.company = cls.env.company
         cls.company.country_id = cls.env.ref("base.us")
-        cls.surcharge = cls.env["invoice.pay.fee.rule"].create({
-            "name": "Card fee",
-            "fee_kind": "surcharge",
-            "payment_method_ids": [Command.set(cls.card.ids)],
-            "percentage": 3.0,
-        })
+        cls.surcharge = cls._enable_card_surcharge(name="Card fee")
 
     def _quote(self, amount, card=None, method=None, invoice=None):
         params = {

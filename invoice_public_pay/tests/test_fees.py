@@ -11,17 +11,7 @@ class TestConvenienceFees(InvoicePayPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.card = cls.env.ref("payment.payment_method_card")
-        # Link first: Odoo only activates a method that an enabled provider supports.
-        cls.demo_provider.payment_method_ids = [Command.link(cls.card.id)]
-        cls.card.active = True
-        cls.card_rule = cls.env["invoice.pay.fee.rule"].create({
-            "name": "Card convenience fee",
-            "payment_method_ids": [Command.set(cls.card.ids)],
-            "fee_kind": "surcharge",
-            "percentage": 3.0,
-            "min_fee": 0.5,
-        })
+        cls.card_rule = cls._enable_card_surcharge(min_fee=0.5)
 
     def _quote(self, allocations, method=None, provider=None, card=CREDIT_CARD):
         params = {"allocations": allocations, "card_reference": card}

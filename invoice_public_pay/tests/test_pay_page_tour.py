@@ -1,4 +1,3 @@
-from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import InvoicePayPaymentCommon
@@ -15,13 +14,7 @@ class TestPayPageTour(InvoicePayPaymentCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         # Card, with a 3 % surcharge on credit cards, next to the demo method, which has no fee.
-        card = cls.env.ref("payment.payment_method_card")
-        cls.demo_provider.payment_method_ids = [Command.link(card.id)]
-        card.active = True
-        cls.env["invoice.pay.fee.rule"].create({
-            "name": "Card convenience fee", "fee_kind": "surcharge", "payment_method_ids": [Command.set(card.ids)],
-            "percentage": 3.0,
-        })
+        cls._enable_card_surcharge()
 
     def test_pay_two_invoices_on_a_phone(self):
         self.start_tour(f"{self.base_path}/invoices", "invoice_public_pay_pay_invoices")

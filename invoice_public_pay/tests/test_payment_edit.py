@@ -1,7 +1,6 @@
 from lxml import html
 
 from odoo.exceptions import UserError
-from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import CREDIT_CARD, InvoicePayPaymentCommon
@@ -14,15 +13,7 @@ class TestPaymentEdit(InvoicePayPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.card = cls.env.ref("payment.payment_method_card")
-        cls.demo_provider.payment_method_ids = [Command.link(cls.card.id)]
-        cls.card.active = True
-        cls.env["invoice.pay.fee.rule"].create({
-            "name": "Card convenience fee",
-            "payment_method_ids": [Command.set(cls.card.ids)],
-            "fee_kind": "surcharge",
-            "percentage": 3.0,
-        })
+        cls._enable_card_surcharge()
 
     def _pay_by_card(self, allocations):
         quote, error = self._rpc(f"{self.base_path}/quote", {
