@@ -11,6 +11,9 @@
 #   IPP_REPO_ROOT   this repository (holds invoice_public_pay/)      [parent of scripts/]
 #   IPP_DEV_PYTHON  interpreter used to create .venv                 [python3.11]
 #   IPP_SKIP_APT=1  never call apt-get (report missing Debian packages instead)
+#   ODOO_SOURCE     where ensure_odoo installs Odoo from when $ODOO_PATH has none: an Odoo
+#                   source tree, or GIT_DIR@COMMIT   [shallow clone, scripts/odoo-source.txt]
+#   IPP_ODOO_AUTO_SETUP=0  never install Odoo (ensure_odoo only checks)
 
 if [[ -n "${_IPP_COMMON_SOURCED:-}" ]]; then
     return 0
@@ -49,21 +52,26 @@ ipp_banner() {
     printf '%s\n\n' "$bar"
 }
 
-# The text that tells how to get Odoo 19 (printed by test.sh and demo.sh).
+# ipp_odoo_install_help [COMMAND]: how to get Odoo 19 (printed by test.sh and demo.sh
+# when ensure_odoo could not set it up); COMMAND is the command to run again.
 ipp_odoo_install_help() {
+    local again="${1:-./scripts/demo.sh}" env_prefix=""
+    [[ "$ODOO_PATH" == /opt/odoo19 ]] || env_prefix="ODOO_PATH=$ODOO_PATH "
     cat <<EOF
 Odoo 19 Community is not published on PyPI or Debian: it runs from its source.
-  1. Get the official source: the odoo/odoo repository on GitHub, branch 19.0
-     (git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git /some/dir),
-     or any copy of that tree (it must hold odoo-bin, odoo/, addons/, requirements.txt).
-  2. Install it into \$ODOO_PATH (now: $ODOO_PATH) with its own venv at \$ODOO_PATH/venv:
-        ./scripts/setup-odoo.sh /some/dir
-     or, from a bare git directory:
-        ./scripts/setup-odoo.sh --git-dir /path/to/repo.git --commit <sha>
-     That copies odoo/, addons/, odoo-bin and requirements.txt, creates the venv with
-     python3.11 and installs Odoo's requirements.txt (psycopg2-binary instead of
-     psycopg2, without python-ldap) plus requirements-odoo.txt.
-  See README.md, section "Requirements / Installing Odoo 19".
+It could not be set up here: ${IPP_ODOO_SETUP_FAILURE:-no set-up was tried}.
+Either set ODOO_SOURCE to a copy of the source and run the same command again (it then
+installs Odoo into ODOO_PATH, now $ODOO_PATH, itself):
+    ${env_prefix}ODOO_SOURCE=/path/to/odoo-19-tree $again
+    ${env_prefix}ODOO_SOURCE=/path/to/odoo.git@<commit> $again
+  (a tree holding odoo-bin, odoo/, addons/, requirements.txt, setup.py, setup.cfg and
+  setup/, or a (bare) git directory and an Odoo 19.0 commit in it),
+or install it first yourself, then run the same command again:
+    git clone --depth 1 --branch $(ipp_pinned_odoo branch) $(ipp_pinned_odoo url) /some/dir
+    ${env_prefix}./scripts/setup-odoo.sh /some/dir
+  or from a (bare) git directory:
+    ${env_prefix}./scripts/setup-odoo.sh --git-dir /path/to/odoo.git --commit <sha>
+See README.md, section "Requirements / Installing Odoo 19".
 EOF
 }
 
@@ -94,6 +102,94 @@ odoo_available() {
         return 1
     fi
     return 0
+}
+
+# ipp_pinned_odoo KEY: url, branch or commit of scripts/odoo-source.txt (the Odoo source
+# the project pins; an empty commit means the head of the branch).
+ipp_pinned_odoo() {
+    sed -n "s/^$1=//p" "$IPP_SCRIPTS_DIR/odoo-source.txt" | tail -n 1
+}
+
+# ipp_odoo_source_args SOURCE: set IPP_ODOO_SETUP_ARGS to setup-odoo.sh's arguments for
+# ODOO_SOURCE: an Odoo source tree (a directory with odoo-bin), or GIT_DIR@COMMIT (a
+# (bare) git directory and a commit, branch or tag in it).
+IPP_ODOO_SETUP_ARGS=()
+ipp_odoo_source_args() {
+    local source="$1"
+    if [[ -f "$source/odoo-bin" ]]; then
+        IPP_ODOO_SETUP_ARGS=("$source")
+    elif [[ "$source" == *@* && -d "${source%@*}" && -n "${source##*@}" ]]; then
+        IPP_ODOO_SETUP_ARGS=(--git-dir "${source%@*}" --commit "${source##*@}")
+    elif [[ -d "$source" ]] && git --git-dir "$source" rev-parse --git-dir >/dev/null 2>&1; then
+        IPP_ODOO_SETUP_FAILURE="ODOO_SOURCE=$source is a git directory without a commit: set ODOO_SOURCE=$source@<commit>"
+        return 1
+    else
+        IPP_ODOO_SETUP_FAILURE="ODOO_SOURCE=$source is neither an Odoo source tree (no odoo-bin) nor GIT_DIR@COMMIT"
+        return 1
+    fi
+}
+
+# ipp_fetch_pinned_odoo: fetch the Odoo source scripts/odoo-source.txt pins (its commit,
+# else the head of its branch), shallow, into a bare git directory in the user's cache
+# (IPP_ODOO_CLONE_DIR to change) and set IPP_ODOO_SETUP_ARGS to it.
+ipp_fetch_pinned_odoo() {
+    local url branch commit dir sha
+    url="$(ipp_pinned_odoo url)" branch="$(ipp_pinned_odoo branch)" commit="$(ipp_pinned_odoo commit)"
+    dir="${IPP_ODOO_CLONE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/invoice_public_pay/odoo-$branch.git}"
+    if ! command -v git >/dev/null 2>&1; then
+        IPP_ODOO_SETUP_FAILURE="git is not installed: cannot clone $url"
+        return 1
+    fi
+    # Without network this fails within seconds, not after a long clone attempt.
+    if ! GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code "$url" "refs/heads/$branch" >/dev/null 2>&1; then
+        IPP_ODOO_SETUP_FAILURE="cannot reach $url (no network?)"
+        return 1
+    fi
+    ipp_say "fetching ${commit:-the head of branch $branch} of $url (depth 1) into $dir"
+    if [[ ! -d "$dir" ]] && ! { mkdir -p "$(dirname "$dir")" && git init -q --bare "$dir"; }; then
+        IPP_ODOO_SETUP_FAILURE="could not create the git directory $dir"
+        return 1
+    fi
+    if ! GIT_TERMINAL_PROMPT=0 git --git-dir "$dir" fetch --depth 1 "$url" "${commit:-refs/heads/$branch}"; then
+        IPP_ODOO_SETUP_FAILURE="git fetch --depth 1 $url ${commit:-refs/heads/$branch} failed"
+        return 1
+    fi
+    sha="$(git --git-dir "$dir" rev-parse FETCH_HEAD)" || return 1
+    IPP_ODOO_SETUP_ARGS=(--git-dir "$dir" --commit "$sha")
+}
+
+# ensure_odoo: a working Odoo 19 at $ODOO_PATH. When there is none, install it with
+# scripts/setup-odoo.sh from ODOO_SOURCE, else from a shallow clone of the official
+# repository at what scripts/odoo-source.txt pins. On failure, odoo_available's reason is
+# in IPP_ODOO_UNAVAILABLE_REASON and what the set-up ran into in IPP_ODOO_SETUP_FAILURE,
+# which is exported: a failed set-up is not tried again by a child script (.ci/run, then
+# test.sh) nor by a second call.
+export IPP_ODOO_SETUP_FAILURE="${IPP_ODOO_SETUP_FAILURE:-}"
+ensure_odoo() {
+    odoo_available && return 0
+    [[ -z "$IPP_ODOO_SETUP_FAILURE" ]] || return 1
+    local reason="$IPP_ODOO_UNAVAILABLE_REASON"
+    if [[ "${IPP_ODOO_AUTO_SETUP:-1}" == 0 ]]; then
+        IPP_ODOO_SETUP_FAILURE="IPP_ODOO_AUTO_SETUP=0: not installing it"
+    elif [[ -n "${ODOO_SOURCE:-}" ]]; then
+        ipp_odoo_source_args "$ODOO_SOURCE"
+    else
+        ipp_say "no working Odoo 19 at $ODOO_PATH ($reason) and no ODOO_SOURCE: fetching the official source"
+        ipp_fetch_pinned_odoo
+    fi
+    if [[ -z "$IPP_ODOO_SETUP_FAILURE" ]]; then
+        ipp_banner "No working Odoo 19 at ODOO_PATH=$ODOO_PATH ($reason): installing it with" \
+            "./scripts/setup-odoo.sh ${IPP_ODOO_SETUP_ARGS[*]}" \
+            "(a few minutes: a venv with Odoo's requirements)"
+        if ! bash "$IPP_SCRIPTS_DIR/setup-odoo.sh" "${IPP_ODOO_SETUP_ARGS[@]}"; then
+            IPP_ODOO_SETUP_FAILURE="./scripts/setup-odoo.sh ${IPP_ODOO_SETUP_ARGS[*]} failed (see above)"
+        elif ! odoo_available; then
+            IPP_ODOO_SETUP_FAILURE="Odoo does not start after ./scripts/setup-odoo.sh ${IPP_ODOO_SETUP_ARGS[*]}"
+        fi
+    fi
+    [[ -z "$IPP_ODOO_SETUP_FAILURE" ]] && return 0
+    odoo_available && IPP_ODOO_UNAVAILABLE_REASON="its set-up did not finish"
+    return 1
 }
 
 # The --addons-path for this repository's addon on top of Odoo's own addons.
@@ -289,7 +385,7 @@ ensure_odoo_python_packages() {
     fi
     wanted="$( (cat "$requirements"; printf '%s\n' "$ODOO_PYTHON") | sha256sum | cut -d' ' -f1)"
     if _ipp_stamp_matches "$stamp" "$wanted" &&
-        "$ODOO_PYTHON" -c 'import qrcode, zxingcpp, stripe, websocket' >/dev/null 2>&1; then
+        "$ODOO_PYTHON" -c 'import qrcode, zxingcpp, websocket' >/dev/null 2>&1; then
         return 0
     fi
     local constraints=()

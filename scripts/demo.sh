@@ -11,7 +11,12 @@
 #               it to the current code) instead of rebuilding it
 #   --no-serve  stop after printing the login and the pay link (scripts, CI)
 #
-# Environment: ODOO_PATH, ODOO_PYTHON (see scripts/common.sh),
+# Odoo 19 is installed into ODOO_PATH first when it holds none (scripts/setup-odoo.sh):
+# from ODOO_SOURCE (an Odoo source tree, or GIT_DIR@COMMIT) when set, else from a shallow
+# clone of the official repository (scripts/odoo-source.txt); without network it stops
+# with the commands to run.
+#
+# Environment: ODOO_PATH, ODOO_PYTHON, ODOO_SOURCE (see scripts/common.sh),
 #   IPP_DEMO_DB          database name            [invoice_public_pay_demo]
 #   IPP_DEMO_HTTP_PORT   HTTP port                [8069]
 #   IPP_DEMO_LOG_LEVEL   log level of the server  [warn]
@@ -32,7 +37,7 @@ while (($#)); do
     --keep) mode=keep ;;
     --no-serve) serve=0 ;;
     -h | --help)
-        sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) ipp_die "unknown argument $1 (see --help)" ;;
@@ -40,12 +45,12 @@ while (($#)); do
     shift
 done
 
-# Odoo first: without it nothing else is worth doing.
-if ! odoo_available; then
-    mapfile -t help_lines <<<"$(ipp_odoo_install_help)"
+# Odoo first: without it nothing else is worth doing. Installed here when missing
+# (from ODOO_SOURCE, else a shallow clone of the pinned official source).
+if ! ensure_odoo; then
+    mapfile -t help_lines <<<"$(ipp_odoo_install_help ./scripts/demo.sh)"
     ipp_banner "THE DEMO CANNOT RUN: no working Odoo 19 at ODOO_PATH=$ODOO_PATH" \
-        "($IPP_ODOO_UNAVAILABLE_REASON)" "" "${help_lines[@]}" \
-        "" "Then run ./scripts/demo.sh again."
+        "($IPP_ODOO_UNAVAILABLE_REASON)" "" "${help_lines[@]}"
     exit 1
 fi
 

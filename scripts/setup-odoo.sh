@@ -122,10 +122,8 @@ fi
 venv_python="${IPP_ODOO_VENV_PYTHON:-python3.11}"
 command -v "$venv_python" >/dev/null 2>&1 ||
     ipp_die "$venv_python not found: Odoo 19's requirements.txt pins work on Python 3.11"
+
 command -v tar >/dev/null 2>&1 || ipp_die "tar is needed"
-
-mkdir -p "$ODOO_PATH"
-
 if [[ -n "$source_tree" ]]; then
     [[ -d "$source_tree" ]] || ipp_die "$source_tree is not a directory"
     for entry in "${odoo_entries[@]}" "${packaging_entries[@]}"; do
@@ -133,8 +131,14 @@ if [[ -n "$source_tree" ]]; then
     done
     grep -qE '^version_info = \(19, 0,' "$source_tree/odoo/release.py" ||
         ipp_die "$source_tree/odoo/release.py is not Odoo 19.0"
+else
+    git --git-dir "$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null ||
+        ipp_die "no commit $commit in $git_dir"
+    git --git-dir "$git_dir" show "$commit:odoo/release.py" 2>/dev/null | grep -qE '^version_info = \(19, 0,' ||
+        ipp_die "odoo/release.py of $commit in $git_dir is not Odoo 19.0"
 fi
 
+mkdir -p "$ODOO_PATH"
 same_tree=0
 if [[ -n "$source_tree" && "$(realpath "$source_tree")" == "$(realpath "$ODOO_PATH")" ]]; then
     same_tree=1

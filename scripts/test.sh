@@ -14,12 +14,20 @@
 #   6. odoo:      the addon's Odoo tests on a FRESH database with a real Odoo 19
 #                 (odoo-bin -i invoice_public_pay,payment_demo --test-tags ...);
 #                 skipped Odoo tests count as FAILED
+#   7. odoo-upstream: Odoo's own suites of the modules the addon extends (account_payment,
+#                 payment) and of the providers (payment_demo, payment_stripe,
+#                 payment_custom), with the addon installed, on a FRESH database; counted
+#                 as the part odoo
 # and ends with its duration and one line "N passed, N failed[, N skipped]". Exit status
-# 1 when anything failed or crashed, else 0.
+# 1 when anything failed or crashed, else 0. Odoo 19 is installed into ODOO_PATH first when
+# it holds none (ensure_odoo in scripts/common.sh): from ODOO_SOURCE, else from a shallow
+# clone of the official source; without network the Odoo parts do not run (banner).
 #
 # Environment (all optional; see README.md "Environment variables"):
 #   ODOO_PATH, ODOO_PYTHON     where Odoo 19 is             [/opt/odoo19, $ODOO_PATH/venv/bin/python]
-#   ODOO_TEST_TAGS             Odoo --test-tags             [/invoice_public_pay]
+#   ODOO_SOURCE                where to install it from when missing: source tree or GIT_DIR@COMMIT
+#   ODOO_TEST_TAGS             Odoo --test-tags (odoo)      [/invoice_public_pay]
+#   ODOO_UPSTREAM_TEST_TAGS    Odoo --test-tags (odoo-upstream) [/account_payment,/payment,...]
 #   ODOO_TEST_HTTP_PORT        HTTP port of the test servers [first free port from 8069]
 #   ODOO_TEST_DB_PREFIX        test database name prefix    [ipp_test] (all Odoo parts)
 #   ODOO_TEST_WITH_DEMO=1      install with demo data       [no demo data]
@@ -27,7 +35,7 @@
 #   ODOO_ALLOW_NO_TESTS=1      accept an Odoo run with 0 tests (else 1 failure)
 #   KEEP_DB=1                  keep the test databases (their names are printed)
 #   IPP_REQUIRE_ODOO=1         count a missing Odoo as a failure (default: banner only)
-#   IPP_TEST_PARTS             parts to run, e.g. "core lint"   [core lint precommit upgrade wheel odoo]
+#   IPP_TEST_PARTS             parts to run, e.g. "core lint"   [all: core ... odoo odoo-upstream]
 #   IPP_TEST_LOG_DIR           where logs go                [.test-logs]
 
 set -uo pipefail
@@ -40,17 +48,27 @@ STARTED_AT=$SECONDS
 RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
 LOG_DIR="${IPP_TEST_LOG_DIR:-$IPP_REPO_ROOT/.test-logs}/$RUN_ID"
 mkdir -p "$LOG_DIR" || exit 1
-PARTS="${IPP_TEST_PARTS:-core lint precommit upgrade wheel odoo}"
+PARTS="${IPP_TEST_PARTS:-core lint precommit upgrade wheel odoo odoo-upstream}"
+ODOO_TAGS="${ODOO_TEST_TAGS:-/$IPP_ADDON}"
+# Odoo's modules whose own suites run with the addon installed (the part odoo-upstream):
+# account_payment and payment, which the addon extends, and the providers it is used with;
+# sale only for payment_custom's test_communication_for_sale_order (skipped without it).
+# Left out: payment's test_updating_state_resets_post_processing_status, which Odoo skips
+# whenever account_payment is installed (the addon depends on it).
+UPSTREAM_MODULES="payment_demo,payment_stripe,payment_custom,sale"
+UPSTREAM_TAGS="${ODOO_UPSTREAM_TEST_TAGS:-/account_payment,/payment,/payment_demo,/payment_stripe,/payment_custom}"
+UPSTREAM_TAGS+=",-/payment:TestPaymentTransaction.test_updating_state_resets_post_processing_status"
 
 # Per-part results, in the order the summary table shows them.
-PART_KEYS=(core lint precommit upgrade wheel odoo)
+PART_KEYS=(core lint precommit upgrade wheel odoo odoo-upstream)
 declare -A PART_LABEL=(
     [core]="core: pytest tests_core/"
     [lint]="lint: pylint-odoo"
     [precommit]="pre-commit: all hooks"
     [upgrade]="upgrade: baseline -> working tree"
     [wheel]="wheel: build, pip install, serve"
-    [odoo]="Odoo: ${ODOO_TEST_TAGS:-/invoice_public_pay}"
+    [odoo]="Odoo: $ODOO_TAGS"
+    [odoo-upstream]="odoo-upstream: Odoo's own suites"
 )
 declare -A PART_PASSED=() PART_FAILED=() PART_SKIPPED=() PART_NOTE=()
 
@@ -117,19 +135,20 @@ drop_test_db() {
 }
 trap drop_test_db EXIT
 
-# odoo_part_ready KEY: true when a part that needs Odoo (odoo, upgrade, wheel) can run;
-# otherwise records KEY's result (not run, or failed) and returns 1. The banner about a
-# missing Odoo is printed once.
+# odoo_part_ready KEY: true when a part that needs Odoo (odoo, odoo-upstream, upgrade,
+# wheel) can run; otherwise records KEY's result (not run, or failed) and returns 1. A
+# missing Odoo is installed first (ensure_odoo: from ODOO_SOURCE, else a shallow clone of
+# the pinned official source); when that fails, the banner is printed once.
 _odoo_banner_shown=""
 odoo_part_ready() {
     local key="$1"
-    if ! odoo_available; then
+    if ! ensure_odoo; then
         if [[ -z "$_odoo_banner_shown" ]]; then
             local help
-            help="$(ipp_odoo_install_help)"
+            help="$(ipp_odoo_install_help ./scripts/test.sh)"
             mapfile -t help_lines <<<"$help"
             ipp_banner \
-                "THE ODOO TEST SUITE DID NOT RUN (nor the upgrade and wheel checks)." \
+                "THE ODOO TEST SUITES DID NOT RUN (the addon's, Odoo's own, the upgrade and wheel checks)." \
                 "No working Odoo 19 at ODOO_PATH=$ODOO_PATH: $IPP_ODOO_UNAVAILABLE_REASON" \
                 "Only the Odoo-free parts (pytest tests_core/, pylint-odoo, pre-commit) run now." \
                 "" "${help_lines[@]}"
@@ -165,20 +184,22 @@ test_http_port() {
     printf '%s\n' "$port"
 }
 
-run_odoo() {
-    section "Odoo: tests of the addon in Odoo 19"
-    odoo_part_ready odoo || return
+# run_odoo_tests KEY MODULES TAGS: the parts odoo and odoo-upstream. A FRESH database,
+# odoo-bin -i MODULES --test-tags TAGS, counted from Odoo's closing line (ipp_results.py).
+run_odoo_tests() {
+    local key="$1" modules="$2" tags="$3" port
+    odoo_part_ready "$key" || return
     command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 ||
         ipp_warn "no chromium on PATH: every tour will be skipped (and counted as failed)"
-
-    local tags="${ODOO_TEST_TAGS:-/invoice_public_pay}" port
-    port="$(test_http_port)" || { record_part odoo 0 1 0 "$NO_PORT_NOTE"; return; }
-    ODOO_TEST_DB="${ODOO_TEST_DB_PREFIX:-ipp_test}_$(date +%s)_$$"
-    local log="$LOG_DIR/odoo.log" rc
+    port="$(test_http_port)" || { record_part "$key" 0 1 0 "$NO_PORT_NOTE"; return; }
+    local db_infix=""
+    [[ "$key" == odoo ]] || db_infix="_${key#odoo-}"
+    ODOO_TEST_DB="${ODOO_TEST_DB_PREFIX:-ipp_test}${db_infix}_$(date +%s)_$$"
+    local log="$LOG_DIR/$key.log" rc
     local args=(
         -d "$ODOO_TEST_DB"
         --addons-path="$(ipp_addons_path)"
-        -i "$IPP_ADDON,payment_demo"
+        -i "$modules"
         --test-tags "$tags"
         --stop-after-init
         --http-interface=127.0.0.1
@@ -193,7 +214,7 @@ run_odoo() {
         read -r -a extra <<<"$ODOO_TEST_ARGS"
         args+=("${extra[@]}")
     fi
-    ipp_say "fresh database $ODOO_TEST_DB, HTTP port $port, --test-tags $tags"
+    ipp_say "fresh database $ODOO_TEST_DB, HTTP port $port, -i $modules, --test-tags $tags"
     ipp_say "log: $log"
     ipp_say "running: $ODOO_PYTHON $ODOO_PATH/odoo-bin ${args[*]}"
     ipp_odoo "${args[@]}" 2>&1 | tee "$log"
@@ -203,8 +224,20 @@ run_odoo() {
     local allow=()
     [[ "${ODOO_ALLOW_NO_TESTS:-0}" == 1 ]] && allow=(--allow-no-tests)
     python3 "$IPP_SCRIPTS_DIR/ipp_results.py" odoo-log "$log" --rc "$rc" \
-        --out "$LOG_DIR/odoo.result" "${allow[@]}"
-    record_from_file odoo "$LOG_DIR/odoo.result"
+        --out "$LOG_DIR/$key.result" "${allow[@]}"
+    record_from_file "$key" "$LOG_DIR/$key.result"
+}
+
+run_odoo() {
+    section "Odoo: tests of the addon in Odoo 19"
+    run_odoo_tests odoo "$IPP_ADDON,payment_demo" "$ODOO_TAGS"
+}
+
+# Odoo's own suites of the modules the addon extends, with the addon installed: a
+# failure there is a change of Odoo's behaviour that the addon makes.
+run_odoo_upstream() {
+    section "Odoo upstream: Odoo's own tests of the modules the addon extends, addon installed"
+    run_odoo_tests odoo-upstream "$IPP_ADDON,$UPSTREAM_MODULES" "$UPSTREAM_TAGS"
 }
 
 # --------------------------------------------------------------------------
@@ -290,6 +323,7 @@ wants_part precommit && run_precommit
 wants_part upgrade && run_upgrade
 wants_part wheel && run_wheel
 wants_part odoo && run_odoo
+wants_part odoo-upstream && run_odoo_upstream
 
 total_passed=0 total_failed=0 total_skipped=0
 section "summary"
@@ -307,7 +341,7 @@ for key in "${PART_KEYS[@]}"; do
     total_skipped=$((total_skipped + PART_SKIPPED[$key]))
 done
 printf 'logs: %s\n' "$LOG_DIR"
-for key in odoo upgrade wheel; do
+for key in odoo odoo-upstream upgrade wheel; do
     if [[ "${PART_NOTE[$key]:-}" == "DID NOT RUN"* ]]; then
         printf '!! The part %s DID NOT RUN (%s): these counts do not cover it.\n' \
             "$key" "${PART_NOTE[$key]#DID NOT RUN: }"
