@@ -1,5 +1,39 @@
 import { registry } from "@web/core/registry";
 
+/**
+ * Steps confirming the payment in the checkout, then reading the receipt the
+ * success dialog links to (as the new tab it opens would).
+ *
+ * @param {string} expectation what the receipt must show, for the step's title
+ * @param {(receipt: string) => boolean} isExpected
+ */
+function confirmAndCheckReceipt(expectation, isExpected) {
+    return [
+        {
+            content: "Confirm the payment",
+            trigger: ".o_invoice_pay_checkout button[name='o_payment_submit_button']:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the page: the payment was successful",
+            trigger: ".o_invoice_pay_result.show .modal-title:contains('Payment successful')",
+            timeout: 30000,
+        },
+        {
+            content: `Open the receipt: ${expectation}`,
+            trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
+            async run() {
+                const response = await fetch(this.anchor.getAttribute("href"));
+                const receipt = await response.text();
+                if (!response.ok || !isExpected(receipt)) {
+                    throw new Error(`Unexpected receipt (${response.status})`);
+                }
+            },
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
     steps: () => [
         {
@@ -55,30 +89,10 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             content: "A debit card pays no surcharge",
             trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line.d-none) .o_invoice_pay_checkout_total:contains('500.25')",
         },
-        {
-            content: "Confirm the payment",
-            trigger: ".o_invoice_pay_checkout button[name='o_payment_submit_button']:enabled",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Back on the page: the payment was successful",
-            trigger: ".o_invoice_pay_result.show .modal-title:contains('Payment successful')",
-            timeout: 30000,
-        },
-        {
-            content: "Open the receipt: it lists the amount paid and no surcharge",
-            trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
-            async run() {
-                // The receipt opens in a new tab; read it as that tab would.
-                const response = await fetch(this.anchor.getAttribute("href"));
-                const receipt = await response.text();
-                if (!response.ok || !receipt.includes("Payment Receipt") || !receipt.includes("500.25")
-                    || receipt.includes("surcharge")) {
-                    throw new Error(`Unexpected receipt (${response.status})`);
-                }
-            },
-        },
+        ...confirmAndCheckReceipt(
+            "the receipt lists the amount paid and no surcharge",
+            (receipt) => receipt.includes("Payment Receipt") && receipt.includes("500.25") && !receipt.includes("surcharge")
+        ),
         {
             content: "Close the dialog",
             trigger: ".o_invoice_pay_result.show button[data-bs-dismiss='modal']",
@@ -120,27 +134,9 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             content: "The surcharge and the new total are shown before confirming (3 % of 150.25 is 4.5075: never above the 3 % cap)",
             trigger: ".o_invoice_pay_checkout:has(.o_invoice_pay_fee_line:not(.d-none):contains('Credit card surcharge'):contains('4.50')) .o_invoice_pay_checkout_total:contains('154.75')",
         },
-        {
-            content: "Confirm the payment",
-            trigger: ".o_invoice_pay_checkout button[name='o_payment_submit_button']:enabled",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Back on the page: the payment was successful",
-            trigger: ".o_invoice_pay_result.show .modal-title:contains('Payment successful')",
-            timeout: 30000,
-        },
-        {
-            content: "The receipt shows the surcharge on its own line",
-            trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
-            async run() {
-                const response = await fetch(this.anchor.getAttribute("href"));
-                const receipt = await response.text();
-                if (!response.ok || !receipt.includes("Credit card surcharge") || !receipt.includes("154.75")) {
-                    throw new Error(`Unexpected receipt (${response.status})`);
-                }
-            },
-        },
+        ...confirmAndCheckReceipt(
+            "the receipt shows the surcharge on its own line",
+            (receipt) => receipt.includes("Credit card surcharge") && receipt.includes("154.75")
+        ),
     ],
 });
