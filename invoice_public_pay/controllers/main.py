@@ -14,6 +14,8 @@ from odoo.addons.payment.controllers import portal as payment_portal
 from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_pdf_render_slot
 
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
+# The unique index Odoo gives payment.transaction.reference (`_reference_uniq`).
+REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
 # Public pages: no login, read with GET only, rendered in the website/portal frame.
 PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
 JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"]}
@@ -354,6 +356,10 @@ class InvoicePayController(payment_portal.PaymentPortal):
             with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 yield
         except psycopg2.errors.UniqueViolation as error:
+            # Only the reference collision is worth a retry: another unique violation
+            # would happen again, and the saved-card charge must never run twice.
+            if error.diag.constraint_name != REFERENCE_CONSTRAINT:
+                raise
             raise ConcurrencyError(_("Another payment took this reference at the same instant.")) from error
 
     def _read_payment_token(self, link, token_id):

@@ -73,7 +73,11 @@ class AccountPayment(models.Model):
             for payment in self._invoice_pay_page_payments():
                 if payment._invoice_pay_changes_locked_field(vals):
                     raise UserError(payment._invoice_pay_locked_message())
-        return super().write(vals)
+        result = super().write(vals)
+        if "state" in vals:
+            # Cancelled from its journal entry, say: the allocations show what is left.
+            self._invoice_pay_refresh_allocations()
+        return result
 
     def _synchronize_to_moves(self, changed_fields):
         """Override of `account`: leave the lines of pay page entries as they are.
@@ -91,9 +95,36 @@ class AccountPayment(models.Model):
         return super(AccountPayment, self - page_payments)._synchronize_to_moves(changed_fields)
 
     def action_draft(self):
+        """Override of `account`: a cancelled pay page payment stays cancelled.
+
+        Confirmed again, Odoo would rebuild its entry from the header: one receivable
+        line, no fee, nothing reconciled. It is registered again instead.
+        """
+        for payment in self._invoice_pay_page_payments():
+            if payment.state == "canceled" or not payment.move_id:
+                raise UserError(payment._invoice_pay_locked_message())
         result = super().action_draft()
         self._invoice_pay_refresh_allocations()
         return result
+
+    def unlink(self):
+        """Override of `account`: the page transaction's allocations no longer count a deleted payment."""
+        page_transactions = self.env["payment.transaction"].sudo().union(*(
+            payment.sudo().payment_transaction_id._invoice_pay_page_transaction()
+            for payment in self._invoice_pay_page_payments()
+        ))
+        result = super().unlink()
+        for transaction in page_transactions.exists():
+            transaction._invoice_pay_update_allocations()
+        return result
+
+    def copy_data(self, default=None):
+        """Override of `account`: a copy of a pay page payment is an ordinary manual payment."""
+        vals_list = super().copy_data(default=default)
+        for payment, vals in zip(self, vals_list, strict=True):
+            if payment._invoice_pay_page_payments() and "payment_transaction_id" not in (default or {}):
+                vals["payment_transaction_id"] = False
+        return vals_list
 
     def action_cancel(self):
         """Override of `account`: cancelling unreconciles; the page's allocations show it."""

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
 
@@ -648,6 +650,13 @@ class PaymentTransaction(models.Model):
                             transaction.id, email_layout_xmlid="mail.mail_notification_light",
                             email_values=transaction._invoice_pay_receipt_email_values(),
                         )
+            except (psycopg2.OperationalError, ConcurrencyError):
+                # A lock or serialization conflict passes: this one stays pending for the next run.
+                _logger.info("Transaction %s: confirmation email postponed after a database conflict",
+                             transaction.reference)
+                if not in_cron:
+                    self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
+                return
             except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
                 # Whatever broke this one email must not hold back the others.
                 _logger.warning("Transaction %s: the confirmation email could not be sent",

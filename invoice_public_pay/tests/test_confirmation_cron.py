@@ -1,6 +1,8 @@
 import logging
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.models.mail_template import MailTemplate
@@ -95,3 +97,16 @@ class TestConfirmationCron(InvoicePayPaymentCommon, HttpCase):
         self.env.invalidate_all()
         self.assertEqual(len(self._confirmation_mails(good | bad)), 1, "one sent, committed; the other waits")
         self.assertEqual(len((good | bad).filtered("invoice_pay_confirmation_pending")), 1)
+
+    def test_a_database_conflict_leaves_the_email_pending(self):
+        good, _bad = self._two_pending_confirmations()
+
+        def conflicting_send_mail(template, res_id, *args, **kwargs):
+            raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+
+        with patch.object(MailTemplate, "send_mail", conflicting_send_mail):
+            self.env["payment.transaction"]._cron_send_invoice_pay_confirmations()
+        self.assertTrue(good.invoice_pay_confirmation_pending, "tried again on the next run")
+        self.assertFalse(good.invoice_pay_confirmation_failed)
+        self.env["payment.transaction"]._cron_send_invoice_pay_confirmations()
+        self.assertTrue(self._confirmation_mails(good))

@@ -120,3 +120,30 @@ class TestPaymentEdit(InvoicePayPaymentCommon, HttpCase):
         transaction = self._pay([self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "50.00")])
         with self.assertRaisesRegex(UserError, "Made on the pay page over 2 invoices: cancel it and register it again"):
             transaction.payment_id.amount = 1.0
+
+    def test_a_cancelled_page_payment_stays_cancelled(self):
+        transaction, payment = self._page_payment()
+        payment.action_cancel()
+        with self.assertRaisesRegex(UserError, "cancel it and register it again"):
+            payment.action_draft()
+        self.assertEqual(payment.state, "canceled")
+        self._assert_nothing_applied(transaction)
+
+    def test_cancelling_from_the_journal_entry_shows_nothing_applied(self):
+        transaction, payment = self._page_payment()
+        payment.move_id.button_cancel()
+        self.assertEqual(payment.state, "canceled")
+        self._assert_nothing_applied(transaction)
+
+    def test_deleting_a_draft_page_payment_shows_nothing_applied(self):
+        transaction, payment = self._page_payment()
+        payment.action_draft()
+        payment.unlink()
+        self._assert_nothing_applied(transaction)
+
+    def test_a_copy_is_an_ordinary_payment(self):
+        _transaction, payment = self._page_payment()
+        duplicate = payment.copy()
+        self.assertFalse(duplicate.payment_transaction_id)
+        duplicate.amount = 100.0
+        self.assertEqual(duplicate.amount, 100.0)
