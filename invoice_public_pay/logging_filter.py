@@ -11,7 +11,9 @@ from .pay_core.tokens import mask_pay_link_tokens
 
 # werkzeug: one line per request; odoo.http: errors raised while serving it;
 # odoo.sql_db: failed statements (and all of them at debug_sql), which may hold a
-# transaction's landing route.
+# transaction's landing route. Handlers added to these loggers later (tests) see
+# masked records too; every other logger (http_routing's warnings, stack dumps)
+# is masked by the filter on the root logger's handlers.
 MASKED_LOGGERS = ("werkzeug", "odoo.http", "odoo.sql_db")
 
 
@@ -30,8 +32,9 @@ class PayLinkTokenFilter(logging.Filter):
 
 
 def install_log_filter():
-    """Attach the filter once per process to the loggers that print request paths."""
-    for name in MASKED_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(existing, PayLinkTokenFilter) for existing in logger.filters):
-            logger.addFilter(PayLinkTokenFilter())
+    """Attach the filter once per process to the loggers that print request paths and to
+    the handlers of the root logger, which every other logger's records reach."""
+    targets = [logging.getLogger(name) for name in MASKED_LOGGERS] + logging.getLogger().handlers
+    for target in targets:
+        if not any(isinstance(existing, PayLinkTokenFilter) for existing in target.filters):
+            target.addFilter(PayLinkTokenFilter())

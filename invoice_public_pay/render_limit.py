@@ -21,6 +21,8 @@ from odoo.tools import SQL, config
 
 #: First key of the advisory locks ("IPPD"); the second key is the slot number.
 PDF_RENDER_LOCK_CLASS = 0x49505044
+#: First key of the per-link locks ("IPPL"); the second key is the link's id.
+LINK_RENDER_LOCK_CLASS = 0x4950504C
 #: System parameter overriding the number of slots (a positive integer).
 PDF_RENDER_SLOTS_PARAM = "invoice_public_pay.max_concurrent_pdf_renders"
 #: Slots of a threaded server (``--workers=0``, development and tests): its
@@ -50,3 +52,12 @@ def try_take_pdf_render_slot(env):
         if rows[0][0]:
             return True
     return False
+
+
+def try_take_link_render_lock(env, link_id):
+    """One render at a time per pay link, until the end of the current transaction.
+
+    A single link holder looping on PDFs then keeps at most one slot busy.
+    """
+    rows = env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LINK_RENDER_LOCK_CLASS, link_id))
+    return bool(rows[0][0])

@@ -1,5 +1,6 @@
 import contextlib
 import functools
+import threading
 
 import psycopg2
 from werkzeug.exceptions import TooManyRequests, abort
@@ -11,7 +12,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
-from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_pdf_render_slot
+from ..pay_core.tokens import mask_pay_link_tokens
+from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_link_render_lock, try_take_pdf_render_slot
 
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 # The unique index Odoo gives payment.transaction.reference (`_reference_uniq`).
@@ -109,6 +111,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
         and one of them guessing must not deny the others their page. A 256-bit
         token cannot be enumerated, so serving valid links teaches a guesser nothing.
         """
+        # Odoo keeps the raw URL on the thread for its stack dumps (SIGQUIT, time limits).
+        threading.current_thread().url = mask_pay_link_tokens(request.httprequest.url)
         link = request.env["invoice.pay.link"]._find_by_token(token)
         if link:
             return link
@@ -191,12 +195,10 @@ class InvoicePayController(payment_portal.PaymentPortal):
         if not invoice:
             return self._render_invalid_link(missing_document=True)
 
-        def render():
-            report = request.env["ir.actions.report"].sudo().with_company(invoice.company_id)
-            return report._render_qweb_pdf("account.account_invoices", invoice.ids, data={"report_type": "pdf"})[0]
-
-        # The document Odoo stored when the invoice was sent, as Odoo's portal serves it.
-        return self._serve_pdf(invoice, invoice.invoice_pdf_report_id, render, download)
+        # The document Odoo stored when the invoice was sent, as Odoo's portal serves it;
+        # else the one this page printed of the invoice as it is now.
+        stored = invoice.invoice_pdf_report_id or link._stored_invoice_pdf(invoice)
+        return self._serve_pdf(link, invoice, stored, lambda: link._render_invoice_pdf(invoice), download)
 
     @http.route(f"{INVOICE_PAY_ROUTE}/receipt/<int:transaction_id>", **PAGE_ROUTE)
     @page_rate_limited
@@ -206,17 +208,19 @@ class InvoicePayController(payment_portal.PaymentPortal):
         if not transaction:
             return self._render_invalid_link(missing_document=True)
         return self._serve_pdf(
-            transaction, transaction._invoice_pay_stored_receipt(), transaction._invoice_pay_render_receipt, download,
+            link, transaction, transaction._invoice_pay_stored_receipt(), transaction._invoice_pay_render_receipt,
+            download,
         )
 
-    def _serve_pdf(self, record, stored, render, download):
+    def _serve_pdf(self, link, record, stored, render, download):
         """The PDF of ``record``: ``stored`` (an attachment) if any, else ``render()`` under the render limit.
 
-        Beyond the limit, the busy page (HTTP 503): see ``render_limit``.
+        Beyond the limit, or while the same link renders another PDF, the busy page
+        (HTTP 503): see ``render_limit``.
         """
         if stored:
             return self._send_pdf(record, stored.raw, download)
-        if not try_take_pdf_render_slot(request.env):
+        if not (try_take_link_render_lock(request.env, link.id) and try_take_pdf_render_slot(request.env)):
             response = self._render_public("invoice_public_pay.invoice_pay_busy", {}, status=503)
             response.headers["Retry-After"] = str(PDF_RETRY_AFTER_SECONDS)
             return response

@@ -16,6 +16,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 
 from .. import render_limit
+from ..logging_filter import PayLinkTokenFilter
 from .common import InvoicePayPaymentCommon
 
 FRAMING_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}
@@ -24,6 +25,7 @@ FAKE_PDF = b"%PDF-1.4 rendered by the test\n%%EOF"
 STORED_PDF = b"%PDF-1.4 stored when the invoice was sent\n%%EOF"
 RENDER_LOCK_CLASS = render_limit.PDF_RENDER_LOCK_CLASS
 RENDER_SLOTS_PARAM = render_limit.PDF_RENDER_SLOTS_PARAM
+LINK_LOCK_CLASS = render_limit.LINK_RENDER_LOCK_CLASS
 REPORT_PATH = "odoo.addons.base.models.ir_actions_report.IrActionsReport._render_qweb_pdf"
 
 
@@ -175,6 +177,21 @@ class TestTokenSpellingsInLog(HardeningCommon):
         self.assertNotIn(token[:20], output)
 
 
+    def test_every_logger_is_masked(self):
+        """Other loggers (http_routing's warnings, stack dumps) reach the root handlers: masked there."""
+        handlers = logging.getLogger().handlers
+        self.assertTrue(handlers)
+        for handler in handlers:
+            with self.subTest(handler=handler):
+                self.assertTrue(any(isinstance(existing, PayLinkTokenFilter) for existing in handler.filters))
+        record = logging.LogRecord(
+            "odoo.addons.http_routing.models.ir_http", logging.WARNING, __file__, 1,
+            "%r (lang: %r) couldn't not correctly route", (f"/en_US/invoice-pay/{self.token}/quote", "en"), None,
+        )
+        self.assertTrue(all(handler.filter(record) for handler in handlers))
+        self.assertNotIn(self.token, record.getMessage())
+
+
 @tagged("post_install", "-at_install")
 class TestForeignSavedCard(HardeningCommon):
     """A customer user quoting with another customer's saved card learns nothing of it."""
@@ -239,6 +256,36 @@ class TestPdfRenderLimit(HardeningCommon):
         self.assertEqual(response.content, STORED_PDF)
         self.assertEqual(response.headers["Content-Type"], "application/pdf")
         self.assertHeaders(response, {**FRAMING_HEADERS, **PRIVATE_PAGE_HEADERS})
+        self.assertFalse(calls)
+
+    def test_invoice_pdf_rendered_once_per_link(self):
+        calls = []
+        path = f"{self.base_path}/invoice/{self.invoice_old.id}/pdf"
+        with patch(REPORT_PATH, self._fake_render(calls)):
+            first = self.url_open(path)
+            self.assertEqual((first.status_code, len(calls)), (200, 1))
+            again = self.url_open(path)
+        self.assertEqual((again.status_code, again.content), (200, first.content), "served from storage")
+        self.assertEqual(len(calls), 1, "a link holder looping on one invoice costs one render")
+        # Once the invoice changes (a payment), it is printed again.
+        self._pay([self._alloc(self.invoice_old, 10)])
+        with patch(REPORT_PATH, self._fake_render(calls)):
+            self.assertEqual(self.url_open(path).status_code, 200)
+        self.assertEqual(len(calls), 2)
+
+    def test_one_render_at_a_time_per_link(self):
+        calls = []
+        self.env["ir.config_parameter"].sudo().set_param(RENDER_SLOTS_PARAM, 5)
+        self.env.flush_all()
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LINK_LOCK_CLASS, self._link().id))
+            with patch(REPORT_PATH, self._fake_render(calls)):
+                busy = self.url_open(f"{self.base_path}/invoice/{self.invoice_mid.id}/pdf")
+        finally:
+            other.rollback()
+            other.close()
+        self.assertEqual(busy.status_code, 503, "the same link is already printing: free slots stay for others")
         self.assertFalse(calls)
 
     def test_render_slots_follow_the_workers(self):
