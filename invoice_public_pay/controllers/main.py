@@ -98,6 +98,12 @@ class InvoicePayController(payment_portal.PaymentPortal):
         )
 
     @staticmethod
+    def _record_visit(link):
+        """Log "opened" for a real visit: HEAD and OPTIONS (link scanners, prefetchers) are not one."""
+        if request.httprequest.method == "GET":
+            link._log_opened()
+
+    @staticmethod
     def _client_key():
         # With --proxy-mode, Odoo has already replaced the address by the forwarded one.
         return request.httprequest.remote_addr or "unknown"
@@ -173,7 +179,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._find_link(token)
         if not link:
             return self._render_invalid_link()
-        link._log_opened()
+        self._record_visit(link)
         return self._render_public("invoice_public_pay.invoice_pay_landing", link._get_landing_values())
 
     @http.route(f"{INVOICE_PAY_ROUTE}/invoices", **PAGE_ROUTE)
@@ -182,7 +188,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._find_link(token)
         if not link:
             return self._render_invalid_link()
-        link._log_opened()
+        self._record_visit(link)
         values = link._get_invoice_list_values()
         values["payment_result"] = link._get_payment_result(self._cast_as_int(tx))
         return self._render_public("invoice_public_pay.invoice_pay_invoices", values)

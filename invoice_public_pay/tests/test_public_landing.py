@@ -71,6 +71,16 @@ class TestPublicLanding(InvoicePayCommon, HttpCase):
         response = self.url_open(f"/invoice-pay/{self.token}", data={"x": "1"}, allow_redirects=False)
         self.assertIn(response.status_code, (403, 405))
 
+    def test_head_and_options_are_not_visits(self):
+        """Link scanners and prefetchers ask HEAD or OPTIONS: not an "opened" in the history."""
+        for method in ("HEAD", "OPTIONS"):
+            with self.subTest(method=method):
+                response = self.opener.request(method, self.base_url() + f"/invoice-pay/{self.token}", timeout=30)
+                self.assertLess(response.status_code, 400)
+        self.assertFalse(self._events(event="opened"))
+        self.assertEqual(self._get(self.token).status_code, 200)
+        self.assertEqual(len(self._events(event="opened")), 1)
+
     def test_token_is_masked_in_the_server_log(self):
         records = self._capture_request_log(
             lambda: (self._get(self.token), self._get("B" * 43)), expected=2,
