@@ -34,10 +34,16 @@ PUBLIC_PAGE_HEADERS = {
 
 
 def json_rate_limited(route_method):
-    """Answer HTTP 429 (with a JSON-RPC error) when the client is blocked for guessing links."""
+    """Answer HTTP 429 (with a JSON-RPC error) when the client is blocked for guessing links.
+
+    Every answer of the JSON route also gets the public pages' headers.
+    """
 
     @functools.wraps(route_method)
     def wrapper(self, *args, **kwargs):
+        # Odoo adds these to the JSON answer it builds from the route's result.
+        for name, value in PUBLIC_PAGE_HEADERS.items():
+            request.future_response.headers.set(name, value)
         try:
             return route_method(self, *args, **kwargs)
         except TooManyRequests as error:

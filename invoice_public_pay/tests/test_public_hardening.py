@@ -122,6 +122,17 @@ class TestSecurityHeaders(HardeningCommon):
                 if response.status_code == 404:
                     self.assertNoOffsiteLinks(response.text)
 
+    def test_json_answers_carry_the_headers(self):
+        response = self.opener.post(
+            self.base_url() + f"{self.base_path}/quote",
+            json={"jsonrpc": "2.0", "method": "call", "id": 1,
+                  "params": {"allocations": [self._alloc(self.invoice_old, 10)]}},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("result", response.json())
+        self.assertHeaders(response, {**FRAMING_HEADERS, **PRIVATE_PAGE_HEADERS})
+
     def test_too_many_requests_page(self):
         self.env["ir.config_parameter"].sudo().set_param("invoice_public_pay.guess_limit", 1)
         self.url_open(f"/invoice-pay/{'1' * 43}")
