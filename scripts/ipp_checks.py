@@ -5,8 +5,10 @@ scripts/test.sh reads: a line ``PASSED FAILED SKIPPED`` and a one-line note.
 """
 
 import ast
+import os
 import re
 import subprocess
+import time
 
 ODOO_LOG_PROBLEM = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
 
@@ -32,6 +34,32 @@ class Checks:
             for line in (detail or "").splitlines():
                 self.say(f"    {line}")
         return ok
+
+    def steps(self):
+        """The checks themselves; a subclass runs them with :meth:`test`."""
+        raise NotImplementedError
+
+    def clean_up(self):
+        """Whatever the checks left behind (databases, folders); called even after a crash."""
+
+    def drop_own_database(self, odoo_command, db):
+        """Drop the check's database ``db``, unless ``KEEP_DB=1`` asks to keep it."""
+        if os.environ.get("KEEP_DB") == "1":
+            self.say(f"KEEP_DB=1: keeping database {db}")
+            return
+        drop_database(odoo_command, db)
+        self.say(f"dropped database {db}")
+
+    def run(self, out_path):
+        """Run :meth:`steps` (a crash is one failed check), clean up, write the result file."""
+        started = time.monotonic()
+        try:
+            self.steps()
+        except Exception as error:  # noqa: BLE001 - any crash is one failed test, shown
+            self.test(False, f"the {self.prefix} check ran to its end", f"{type(error).__name__}: {error}")
+        finally:
+            self.clean_up()
+        return self.write_result(out_path, time.monotonic() - started)
 
     def write_result(self, path, seconds):
         failed = len(self.failures)

@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 
-from ipp_checks import Checks, drop_database, odoo_log_problems, read_manifest
+from ipp_checks import Checks, odoo_log_problems, read_manifest
 
 SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(SCRIPTS_DIR)
@@ -196,16 +196,6 @@ class Check(Checks):
                    "--log-dir", self.log_dir, *extra]
         return subprocess.run(command, env=env, check=False).returncode
 
-    def run(self):
-        started = time.monotonic()
-        try:
-            self.steps()
-        except Exception as error:  # noqa: BLE001 - any crash is one failed test, shown
-            self.test(False, "the upgrade check ran to its end", f"{type(error).__name__}: {error}")
-        finally:
-            self.clean_up()
-        return self.write_result(self.args.out, time.monotonic() - started)
-
     def steps(self):
         baseline = read_baseline()
         if not self.test(self.checkout(baseline), f"baseline {baseline['commit'][:10]} checked out",
@@ -280,11 +270,7 @@ class Check(Checks):
 
     def clean_up(self):
         if self.db_created:
-            if os.environ.get("KEEP_DB") == "1":
-                self.say(f"KEEP_DB=1: keeping database {self.db}")
-            else:
-                drop_database([ODOO_PYTHON, os.path.join(ODOO_PATH, "odoo-bin")], self.db)
-                self.say(f"dropped database {self.db}")
+            self.drop_own_database([ODOO_PYTHON, os.path.join(ODOO_PATH, "odoo-bin")], self.db)
         if self.worktree_added:
             subprocess.run(["git", "-C", REPO_ROOT, "worktree", "remove", "--force", self.worktree],
                            capture_output=True, check=False)
@@ -500,7 +486,7 @@ def main(argv=None):
         parser.error("--out is required")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(args.out)
-    return Check(args).run()
+    return Check(args).run(args.out)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 import zipfile
 
-from ipp_checks import Checks, drop_database, odoo_log_problems, read_manifest
+from ipp_checks import Checks, odoo_log_problems, read_manifest
 
 SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(SCRIPTS_DIR)
@@ -87,16 +87,6 @@ class WheelCheck(Checks):
         addons_path = f"{ODOO_PATH}/addons,{ODOO_PATH}/odoo/addons"
         return [self.python, os.path.join(ODOO_PATH, "odoo-bin"), subcommand, "-d", self.db,
                 f"--addons-path={addons_path}", *args]
-
-    def run(self):
-        started = time.monotonic()
-        try:
-            self.steps()
-        except Exception as error:  # noqa: BLE001 - any crash is one failed test, shown
-            self.test(False, "the wheel check ran to its end", f"{type(error).__name__}: {error}")
-        finally:
-            self.clean_up()
-        return self.write_result(self.args.out, time.monotonic() - started)
 
     def steps(self):
         wheel = self.build()
@@ -249,11 +239,7 @@ class WheelCheck(Checks):
 
     def clean_up(self):
         if self.db_created:
-            if os.environ.get("KEEP_DB") == "1":
-                self.say(f"KEEP_DB=1: keeping database {self.db}")
-            else:
-                drop_database([ODOO_PYTHON, os.path.join(ODOO_PATH, "odoo-bin")], self.db)
-                self.say(f"dropped database {self.db}")
+            self.drop_own_database([ODOO_PYTHON, os.path.join(ODOO_PATH, "odoo-bin")], self.db)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -277,7 +263,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(args.out)
-    return WheelCheck(args).run()
+    return WheelCheck(args).run(args.out)
 
 
 if __name__ == "__main__":
