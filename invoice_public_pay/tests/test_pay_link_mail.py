@@ -31,10 +31,18 @@ class TestPayLinkMail(InvoicePayCommon):
         body = str(composer.body)
         self.assertIn(f'href="{url}"', body)
         self.assertIn("325.50", body, "the open balance of company and contact invoices")
+        self.assertIn("(2 invoices)", body)
         qr_uris = DATA_URI_PATTERN.findall(body)
         self.assertEqual(len(qr_uris), 1)
         self.assertEqual(self._decode_qr_codes(qr_uris[0]), [url])
         self.assertFalse(self._events(), "opening the composer writes nothing")
+
+    def test_one_invoice_is_one_invoice(self):
+        self.customer._invoice_pay_ensure_url()
+        self.env["account.move"].search([("partner_id", "=", self.contact.id)]).button_draft()
+        body = str(self._open_composer().save().body)
+        self.assertIn("(1 invoice)", body)
+        self.assertNotIn("1 invoices", body)
 
     def test_sending_logs_sent_once_and_mails_the_link(self):
         url = self.customer._invoice_pay_ensure_url()

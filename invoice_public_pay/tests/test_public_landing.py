@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import HttpCase, tagged
 
 from .common import InvoicePayCommon
@@ -33,6 +35,9 @@ class TestPublicLanding(InvoicePayCommon, HttpCase):
         self.assertIn("Credits in your favour", page)
         self.assertIn("65.00", page)
         self.assertNotIn("955.00", page)
+        counts = [" ".join(span.split()) for span in re.findall(
+            r'o_invoice_pay_balance_count">(.*?)</span>', page, flags=re.DOTALL)]
+        self.assertEqual(counts, ["(2 open invoices)", "(1 credit note)"], "plurals as the language says them")
         self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer")
         self.assertNotIn(self._token_of(self.other_url), page, "never another customer's link")
 

@@ -6,10 +6,10 @@ For transactions made with 19.0.1.0.0 they are rebuilt here from what was booked
 the journal items of their payments, their allocations and their unapplied
 amount. Nothing existing is changed.
 
-The payment confirmation email reads the same settlement. Its template is loaded
-with noupdate (companies may reword it): a template nobody edited since it was
-installed gets the new expressions; an edited one is left as it is (its table
-then lists the allocations, as before).
+The payment confirmation email reads the same settlement, and the pay link email
+says "1 invoice" rather than "1 invoices". Both templates are loaded with
+noupdate (companies may reword them): a template nobody edited since it was
+installed gets the new expressions; an edited one is left as it is.
 """
 
 import logging
@@ -20,6 +20,14 @@ from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
+
+PAY_LINK_BODY_CHANGES = (
+    (
+        """(<t t-out="balance['count']">3</t> invoices)""",
+        """<t t-if="balance['count'] == 1">(1 invoice)</t>"""
+        """<t t-else="">(<t t-out="balance['count']">3</t> invoices)</t>""",
+    ),
+)
 
 CONFIRMATION_BODY_CHANGES = (
     (
@@ -62,7 +70,11 @@ def migrate(cr, version):
     ])
     for refund in refunds.sorted("id"):
         _settle_booked_refund(env, refund)
-    _update_confirmation_template(env)
+    for xmlid, changes in (
+        ("invoice_public_pay.mail_template_invoice_pay_confirmation", CONFIRMATION_BODY_CHANGES),
+        ("invoice_public_pay.mail_template_invoice_pay_link", PAY_LINK_BODY_CHANGES),
+    ):
+        _update_unedited_template(env, xmlid, changes)
     _logger.info(
         "invoice_public_pay: settlement lines rebuilt for %s payments and %s refunds", len(booked), len(refunds)
     )
@@ -221,16 +233,17 @@ def _settle_booked_refund(env, refund):
     ])
 
 
-def _update_confirmation_template(env):
-    template = env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation", raise_if_not_found=False)
+def _update_unedited_template(env, xmlid, changes):
+    """Apply ``changes`` (old, new) to the body of an email template nobody edited since install."""
+    template = env.ref(xmlid, raise_if_not_found=False)
     if not template or template.write_date > template.create_date:
         return
     env.cr.execute("SELECT body_html FROM mail_template WHERE id = %s", [template.id])
     bodies = env.cr.fetchone()[0] or {}
     for lang, body in bodies.items():
-        if not all(old in body for old, _new in CONFIRMATION_BODY_CHANGES):
+        if not all(old in body for old, _new in changes):
             return  # not the body this version installed: leave it alone
-        for old, new in CONFIRMATION_BODY_CHANGES:
+        for old, new in changes:
             body = body.replace(old, new)
         bodies[lang] = body
     env.cr.execute("UPDATE mail_template SET body_html = %s WHERE id = %s", [Json(bodies), template.id])
