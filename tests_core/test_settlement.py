@@ -13,6 +13,7 @@ from pay_core.settlement import (
     SettlementLine,
     SettlementPlan,
     plan_capture,
+    plan_fee_refund,
     plan_payment,
     plan_refund,
 )
@@ -228,3 +229,36 @@ def test_refunds_add_up_to_exactly_the_fee(paid, fee_parts, cuts):
         refunded = point
     assert fee_back == sum(fee_parts, D(0))
     assert returned == dict(enumerate(fee_parts))
+
+
+# --- fee-only refunds ----------------------------------------------------------
+
+
+def test_fee_only_refund_takes_everything_out_of_the_fee_in_proportion():
+    components = fee("6.28", "1.26")
+    plan = plan_fee_refund(D("7.54"), components, 2)
+    assert plan.lines == (
+        SettlementLine("fee", D("6.28"), fee_key=INCOME),
+        SettlementLine("fee", D("1.26"), fee_key=TAX),
+    )
+    half = plan_fee_refund(D("3.77"), components, 2)
+    assert half.fee_amount == D("3.77")
+    assert half.unapplied_amount == 0
+
+
+def test_fee_only_refund_is_limited_to_what_is_left_of_the_fee():
+    components = fee("6.28", "1.26")
+    first = plan_refund(D("100.00"), D("259.03"), D(0), components, 2)
+    returned = {line.fee_key: line.amount for line in first.lines_of("fee")}
+    rest = plan_fee_refund(D("4.63"), components, 2, fee_returned_before=returned)
+    assert rest.fee_amount == D("4.63")
+    with pytest.raises(SettlementError):
+        plan_fee_refund(D("4.64"), components, 2, fee_returned_before=returned)
+    with pytest.raises(SettlementError):
+        plan_fee_refund(D("0"), components, 2)
+    # A later refund of the rest of the payment gives back no fee twice.
+    after = {key: returned.get(key, D(0)) + amount for key, amount in
+             ((line.fee_key, line.amount) for line in rest.lines_of("fee"))}
+    last = plan_refund(D("154.40"), D("259.03"), D("104.63"), components, 2, fee_returned_before=after)
+    assert last.fee_amount == 0
+    assert last.unapplied_amount == D("154.40")

@@ -12,9 +12,11 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
 
+from odoo.addons.payment import utils as payment_utils
+
 from ..pay_core.fees import CARD_FUNDINGS, CardDetails
 from ..pay_core.money import to_decimal
-from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_payment, plan_refund
+from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_fee_refund, plan_payment, plan_refund
 
 _logger = logging.getLogger(__name__)
 
@@ -112,6 +114,10 @@ class PaymentTransaction(models.Model):
     invoice_pay_card_wallet = fields.Boolean(
         string="Paid with a Wallet", readonly=True, copy=False, help="Apple Pay, Google Pay and the like.",
     )
+    invoice_pay_fee_only_refund = fields.Boolean(
+        string="Fee Refund", readonly=True, copy=False,
+        help="A refund of the fee alone: it comes back out of the fee's accounts; the invoices stay paid.",
+    )
     invoice_pay_settlement_line_ids = fields.One2many(
         "invoice.pay.settlement.line", "transaction_id", string="Settlement", readonly=True,
     )
@@ -172,7 +178,37 @@ class PaymentTransaction(models.Model):
         """
         if self.invoice_pay_link_id and not is_refund:
             custom_create_values.setdefault("invoice_pay_link_id", self.invoice_pay_link_id.id)
+        if is_refund and self.env.context.get("invoice_pay_fee_only_refund"):
+            custom_create_values.setdefault("invoice_pay_fee_only_refund", True)
         return super()._create_child_transaction(amount, is_refund=is_refund, **custom_create_values)
+
+    def _invoice_pay_fee_left(self):
+        """What is left of this booked transaction's fee after its refunds (Decimal)."""
+        self.ensure_one()
+        decimal_places = self.currency_id.decimal_places
+        refunds = self.child_transaction_ids.filtered(lambda child: child.operation == "refund" and child.payment_id)
+        returned = refunds.invoice_pay_settlement_line_ids._amounts_by_fee_line()
+        return sum(
+            (component.amount - returned.get(component.key, Decimal(0))
+             for component in self._invoice_pay_fee_lines()._to_fee_components()),
+            to_decimal(0, decimal_places),
+        )
+
+    def action_invoice_pay_refund_fee(self):
+        """Give the customer back what is left of the fee, and only the fee (the business waives it).
+
+        A refund through the provider like any other, booked out of the fee's
+        accounts as they were when the customer paid; the invoices stay paid.
+        """
+        self.ensure_one()
+        fee_left = self._invoice_pay_fee_left()
+        if not self.payment_id or fee_left <= 0:
+            raise UserError(_("There is no fee left to refund on this payment."))
+        payment_utils.check_rights_on_recordset(self)
+        refund = self.sudo().with_context(payment_backend_action=True, invoice_pay_fee_only_refund=True)._refund(
+            amount_to_refund=float(fee_left),
+        )
+        return refund._build_action_feedback_notification()
 
     # ------------------------------------------------------------
     # Booking: each confirmation settled exactly, as journal items
@@ -446,11 +482,18 @@ class PaymentTransaction(models.Model):
             lambda child: child.operation == "refund" and child.payment_id
         )
         fee_lines = refunded._invoice_pay_fee_lines()
-        plan = plan_refund(
-            to_decimal(-self.amount, decimal_places), to_decimal(refunded.amount, decimal_places),
-            to_decimal(-sum(earlier.mapped("amount")), decimal_places), fee_lines._to_fee_components(),
-            decimal_places, fee_returned_before=earlier.invoice_pay_settlement_line_ids._amounts_by_fee_line(),
-        )
+        returned_before = earlier.invoice_pay_settlement_line_ids._amounts_by_fee_line()
+        if self.invoice_pay_fee_only_refund:
+            plan = plan_fee_refund(
+                to_decimal(-self.amount, decimal_places), fee_lines._to_fee_components(), decimal_places,
+                fee_returned_before=returned_before,
+            )
+        else:
+            plan = plan_refund(
+                to_decimal(-self.amount, decimal_places), to_decimal(refunded.amount, decimal_places),
+                to_decimal(-sum(earlier.mapped("amount")), decimal_places), fee_lines._to_fee_components(),
+                decimal_places, fee_returned_before=returned_before,
+            )
         receivable = self.partner_id.commercial_partner_id.with_company(
             self.provider_id.company_id
         ).property_account_receivable_id

@@ -189,6 +189,26 @@ def plan_refund(
     return SettlementPlan(refund, tuple(lines))
 
 
+def plan_fee_refund(
+    refund: Decimal,
+    fee_components: Sequence[FeeComponent],
+    decimal_places: int,
+    fee_returned_before: Mapping[int, Decimal] | None = None,
+) -> SettlementPlan:
+    """Settle a refund of the fee alone (the business waives it after the payment).
+
+    ``refund`` comes back out of the fee's parts in proportion to what is left of
+    each; it cannot be more than what is left of the fee. The invoices stay paid.
+    """
+    if isinstance(refund, bool) or not isinstance(refund, (Decimal, int)):
+        raise TypeError(f"expected Decimal or int, got {refund!r}")
+    remaining = _remaining_by_key(fee_components, fee_returned_before or {})
+    left = sum((value for value in remaining.values() if value > 0), Decimal(0))
+    if refund <= 0 or refund > left:
+        raise SettlementError(f"a fee refund of {refund} is not within the {left} left of the fee")
+    return SettlementPlan(refund, tuple(_share_fee_step(fee_components, remaining, refund, decimal_places)))
+
+
 def _check_amounts(amount, whole, before):
     for value in (amount, whole, before):
         if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
@@ -201,11 +221,8 @@ def _check_amounts(amount, whole, before):
 
 def _proportional_fee_lines(components, taken_before, whole, before, amount, decimal_places):
     # The fee follows the cumulative amount (rounded once: consecutive steps never
-    # drift, and the step that reaches ``whole`` takes what is left of it). Each
-    # step is shared among the fee's parts in proportion to what is left of each.
-    remaining = {
-        component.key: component.amount - taken_before.get(component.key, Decimal(0)) for component in components
-    }
+    # drift, and the step that reaches ``whole`` takes what is left of it).
+    remaining = _remaining_by_key(components, taken_before)
     fee_total = sum((component.amount for component in components), Decimal(0))
     if before + amount >= whole:
         fee_reached = fee_total
@@ -213,12 +230,24 @@ def _proportional_fee_lines(components, taken_before, whole, before, amount, dec
         fee_reached = round_money(Fraction(fee_total) * Fraction(before + amount) / Fraction(whole), decimal_places)
     left = sum((value for value in remaining.values() if value > 0), Decimal(0))
     step = min(max(fee_reached - (fee_total - sum(remaining.values(), Decimal(0))), Decimal(0)), amount, left)
-    if not step:
+    return _share_fee_step(components, remaining, step, decimal_places)
+
+
+def _remaining_by_key(components, taken_before):
+    return {
+        component.key: component.amount - taken_before.get(component.key, Decimal(0)) for component in components
+    }
+
+
+def _share_fee_step(components, remaining, step, decimal_places):
+    # A step of the fee is shared among its parts in proportion to what is left of
+    # each, rounded down, the units lost handed out largest remainder first.
+    left = sum((value for value in remaining.values() if value > 0), Decimal(0))
+    if not step or not left:
         return []
     unit = Fraction(1, 10**decimal_places)
     exact = {key: Fraction(value) * Fraction(step) / Fraction(left) for key, value in remaining.items() if value > 0}
     shares = {key: (value // unit) * unit for key, value in exact.items()}
-    # Hand out the units lost to rounding down, largest remainder first, to parts with room.
     missing = int((Fraction(step) - sum(shares.values())) / unit)
     for key in sorted(exact, key=lambda key: shares[key] - exact[key])[:missing]:
         shares[key] += unit

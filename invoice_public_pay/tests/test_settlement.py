@@ -4,6 +4,7 @@ from pathlib import Path
 from lxml import html
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -285,3 +286,25 @@ class TestSettlementBooking(InvoicePayPaymentCommon, HttpCase):
         )
         lines = self.env["invoice.pay.settlement.line"].with_user(user).search([("transaction_id", "=", transaction.id)])
         self.assertFalse(lines)
+
+    def test_fee_only_refund_gives_back_the_fee_and_leaves_the_invoices_paid(self):
+        transaction = self._pay_with_fee()
+        first = transaction._refund(amount_to_refund=100.0)
+        first._post_process()
+        self.assertAlmostEqual(sum(self._lines_on(first.payment_id, self.fee_account).mapped("debit")), 2.91)
+        transaction.with_user(self.manager_user).action_invoice_pay_refund_fee()
+        fee_refund = transaction.child_transaction_ids.filtered("invoice_pay_fee_only_refund")
+        self.assertEqual(len(fee_refund), 1)
+        self.assertAlmostEqual(fee_refund.amount, -4.63, msg="what was left of the 7.54 fee")
+        fee_refund._post_process()
+        self.assertAlmostEqual(sum(self._lines_on(fee_refund.payment_id, self.fee_account).mapped("debit")), 4.63)
+        receivable = self.customer.property_account_receivable_id
+        self.assertFalse(sum(self._lines_on(fee_refund.payment_id, receivable).mapped("balance")))
+        self.assertAlmostEqual(self.invoice_old.amount_residual, 399.01, msg="the invoices stay paid")
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 0.0)
+        with self.assertRaisesRegex(UserError, "no fee left"):
+            transaction.action_invoice_pay_refund_fee()
+        # The rest of the payment refunded later gives no fee back twice.
+        last = transaction._refund(amount_to_refund=154.40)
+        last._post_process()
+        self.assertFalse(self._lines_on(last.payment_id, self.fee_account))
