@@ -13,6 +13,7 @@ from odoo.tools.misc import hmac
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
 from ..pay_core.money import to_decimal
 from ..pay_core.tokens import generate_token, is_well_formed_token
+from ..stored_pdfs import find_stored_pdf, store_pdf
 from .invoice_pay_checkout import InvoicePayCheckout
 
 _logger = logging.getLogger(__name__)
@@ -388,45 +389,30 @@ class InvoicePayLink(models.Model):
         """A checksum of what the printed ``invoice`` shows now (its last change, language, layout)."""
         report = self.env.ref("account.account_invoices").sudo()
         shown = (invoice.id, str(invoice.write_date), invoice.partner_id.lang, report.id, str(report.write_date))
-        return f"{INVOICE_PDF_MARK}{invoice.id} {hashlib.sha256(repr(shown).encode()).hexdigest()}"
-
-    def _invoice_pdf_attachments(self, invoice):
-        """The invoice PDFs this link printed of ``invoice`` (sudo), whatever they showed.
-
-        Kept on the link (no chatter) rather than on the invoice, where they would
-        look like documents someone attached.
-        """
-        self.ensure_one()
-        return self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "=", self.id),
-            ("description", "=like", f"{INVOICE_PDF_MARK}{invoice.id} %"),
-        ])
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
     def _stored_invoice_pdf(self, invoice):
-        """The PDF this link printed of ``invoice`` as it is now (sudo), if any."""
-        fingerprint = self._invoice_pdf_fingerprint(invoice)
-        return self._invoice_pdf_attachments(invoice).filtered(lambda attachment: attachment.description == fingerprint)[:1]
+        """The PDF this link printed of ``invoice`` as it is now (sudo), if any.
+
+        Kept on the link (no chatter) rather than on the invoice, where it would
+        look like a document someone attached.
+        """
+        self.ensure_one()
+        return find_stored_pdf(self, f"{INVOICE_PDF_MARK}{invoice.id} ", self._invoice_pdf_fingerprint(invoice))
 
     def _render_invoice_pdf(self, invoice):
         """Print ``invoice`` and keep the PDF for the next requests, replacing older copies; return it.
 
         A link holder requesting the same invoice again gets the stored copy: no
-        second render. Only a real PDF is stored (in test mode Odoo renders HTML).
+        second render.
         """
         self.ensure_one()
         report = self.env["ir.actions.report"].sudo().with_company(invoice.company_id)
         content = report._render_qweb_pdf("account.account_invoices", invoice.ids, data={"report_type": "pdf"})[0]
-        if content.startswith(b"%PDF"):
-            self._invoice_pdf_attachments(invoice).unlink()
-            self.env["ir.attachment"].sudo().create({
-                "name": f"{invoice._get_report_base_filename()}.pdf".replace("/", "-"),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-                "raw": content,
-                "description": self._invoice_pdf_fingerprint(invoice),
-            })
-        return content
+        return store_pdf(
+            self, f"{INVOICE_PDF_MARK}{invoice.id} ", self._invoice_pdf_fingerprint(invoice),
+            f"{invoice._get_report_base_filename()}.pdf".replace("/", "-"), content,
+        )
 
     def _get_customer_transaction(self, transaction_id):
         self.ensure_one()

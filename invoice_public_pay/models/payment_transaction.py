@@ -17,6 +17,7 @@ from odoo.addons.payment import utils as payment_utils
 from ..pay_core.fees import CARD_FUNDINGS, CardDetails
 from ..pay_core.money import to_decimal
 from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_fee_refund, plan_payment, plan_refund
+from ..stored_pdfs import find_stored_pdf, store_pdf
 
 _logger = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ class PaymentTransaction(models.Model):
         """What is left of this booked transaction's fee after its refunds (Decimal)."""
         self.ensure_one()
         decimal_places = self.currency_id.decimal_places
-        refunds = self.child_transaction_ids.filtered(lambda child: child.operation == "refund" and child.payment_id)
+        refunds = self._invoice_pay_booked_refunds()
         returned = refunds.invoice_pay_settlement_line_ids._amounts_by_fee_line()
         return sum(
             (component.amount - returned.get(component.key, Decimal(0))
@@ -312,6 +313,10 @@ class PaymentTransaction(models.Model):
             to_decimal(sum(earlier.mapped("amount")), decimal_places), claims, fee_components, decimal_places,
             fee_taken_before=earlier_lines._amounts_by_fee_line(),
         )
+
+    def _invoice_pay_booked_refunds(self):
+        """Refunds of this transaction already booked."""
+        return self.child_transaction_ids.filtered(lambda child: child.operation == "refund" and child.payment_id)
 
     def _invoice_pay_booked_captures(self):
         """Captures of this page transaction already booked."""
@@ -478,9 +483,7 @@ class PaymentTransaction(models.Model):
         """
         refunded = self.source_transaction_id
         decimal_places = self.currency_id.decimal_places
-        earlier = (refunded.child_transaction_ids - self).filtered(
-            lambda child: child.operation == "refund" and child.payment_id
-        )
+        earlier = refunded._invoice_pay_booked_refunds() - self
         fee_lines = refunded._invoice_pay_fee_lines()
         returned_before = earlier.invoice_pay_settlement_line_ids._amounts_by_fee_line()
         if self.invoice_pay_fee_only_refund:
@@ -715,34 +718,20 @@ class PaymentTransaction(models.Model):
         if not in_cron and len(transactions) == limit:
             self.env.ref("invoice_public_pay.ir_cron_send_invoice_pay_confirmations")._trigger()
 
-    def _set_done(self, *, state_message=None, extra_allowed_states=()):
+    def _update_state(self, allowed_states, target_state, state_message):
         """Override of `payment`: a page payment cancelled as abandoned may still be confirmed.
 
-        Providers confirm late (webhooks, bank methods); the money they took must be
-        booked, not refused.
+        Providers confirm or authorize late (webhooks, bank methods); the money they
+        took must be booked, not refused. ``cancel`` is an allowed source state of
+        ``done`` and ``authorized`` for those transactions only.
         """
-        return self._invoice_pay_set_state_reviving(
-            super()._set_done, state_message=state_message, extra_allowed_states=extra_allowed_states,
-        )
-
-    def _set_authorized(self, *, state_message=None, extra_allowed_states=()):
-        """Override of `payment`: a late authorization of an abandoned page payment is kept too."""
-        return self._invoice_pay_set_state_reviving(
-            super()._set_authorized, state_message=state_message, extra_allowed_states=extra_allowed_states,
-        )
-
-    def _invoice_pay_set_state_reviving(self, set_state, state_message, extra_allowed_states):
-        """Run ``set_state`` (the parent's ``_set_done`` or ``_set_authorized``, bound to ``self``).
-
-        Its function is called once for the transactions in the usual states, once
-        for those cancelled as abandoned with ``cancel`` allowed as a source state.
-        """
+        if target_state not in ("done", "authorized"):
+            return super()._update_state(allowed_states, target_state, state_message)
         abandoned = self._invoice_pay_abandoned_to_revive()
-        method = set_state.__func__
-        updated = method(self - abandoned, state_message=state_message, extra_allowed_states=extra_allowed_states)
+        updated = super(PaymentTransaction, self - abandoned)._update_state(allowed_states, target_state, state_message)
         if abandoned:
-            updated |= method(
-                abandoned, state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel"),
+            updated |= super(PaymentTransaction, abandoned)._update_state(
+                (*allowed_states, "cancel"), target_state, state_message,
             )
         return updated
 
@@ -885,38 +874,20 @@ class PaymentTransaction(models.Model):
         )
         return hashlib.sha256(repr(shown).encode()).hexdigest()
 
-    def _invoice_pay_receipt_attachments(self):
-        """Receipts stored for this transaction (sudo), whatever they showed."""
-        self.ensure_one()
-        return self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "=", self.id),
-            ("description", "=like", f"{RECEIPT_ATTACHMENT_MARK}%"),
-        ])
-
     def _invoice_pay_stored_receipt(self):
         """The stored receipt PDF of what the receipt shows now (sudo), if any."""
-        mark = RECEIPT_ATTACHMENT_MARK + self._invoice_pay_receipt_fingerprint()
-        return self._invoice_pay_receipt_attachments().filtered(lambda attachment: attachment.description == mark)[:1]
+        self.ensure_one()
+        return find_stored_pdf(self, RECEIPT_ATTACHMENT_MARK, self._invoice_pay_receipt_fingerprint())
 
     def _invoice_pay_render_receipt(self):
-        """Render the receipt and store it on the transaction, replacing older ones; return its content.
-
-        Only a real PDF is stored (in test mode Odoo renders reports as HTML).
-        """
+        """Render the receipt and store it on the transaction, replacing older ones; return its content."""
         self.ensure_one()
         report = self._invoice_pay_get_receipt_report()
         content, _report_format = report.with_company(self.company_id)._render_qweb_pdf(report, self.ids)
-        if content.startswith(b"%PDF"):
-            self._invoice_pay_receipt_attachments().unlink()
-            self.env["ir.attachment"].sudo().create({
-                "name": self._invoice_pay_receipt_filename(),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-                "raw": content,
-                "description": RECEIPT_ATTACHMENT_MARK + self._invoice_pay_receipt_fingerprint(),
-            })
-        return content
+        return store_pdf(
+            self, RECEIPT_ATTACHMENT_MARK, self._invoice_pay_receipt_fingerprint(),
+            self._invoice_pay_receipt_filename(), content,
+        )
 
     def _invoice_pay_receipt_content(self):
         """The receipt as the customer gets it: the stored PDF, else rendered (and stored) now."""
