@@ -562,11 +562,15 @@ class PaymentTransaction(models.Model):
     def _invoice_pay_reconcile(self, payment, parts, lines_by_invoice):
         """Reconcile each invoice with the payment line made for it, in one batch."""
         _liquidity, receivable_lines, _others = payment._seek_for_lines()
+        # Looked up by name once: a payment may cover thousands of invoices.
+        line_by_name = {}
+        for line in receivable_lines:
+            line_by_name.setdefault(line.name, line)
         plan = []
         for part in parts:
             if not part.invoice:
                 continue
-            payment_line = receivable_lines.filtered(lambda line, name=part.name: line.name == name)[:1]
+            payment_line = line_by_name.get(part.name, receivable_lines.browse())
             if not payment_line and part.account == payment.destination_account_id:
                 # The counterpart line is named by Odoo, not after the invoice.
                 other_names = {other.name for other in parts if other is not part}
