@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
 
 from ..pay_core.fees import FeeRule, compute_fee
 from ..pay_core.money import to_decimal
@@ -116,20 +117,20 @@ class InvoicePayFeeRule(models.Model):
                 if other_methods:
                     raise ValidationError(_(
                         "A credit card surcharge applies to card payment methods only, not to %(methods)s.",
-                        methods=", ".join(other_methods.mapped("name")),
+                        methods=other_methods.mapped("name"),
                     ))
                 if rule.percentage > rule.company_id.invoice_pay_surcharge_cap:
                     raise ValidationError(_(
                         "The surcharge of “%(rule)s” (%(percentage)s %%) is above the company's cap of "
                         "%(cap)s %% of the amount paid.",
-                        rule=rule.name, percentage=f"{rule.percentage:g}",
-                        cap=f"{rule.company_id.invoice_pay_surcharge_cap:g}",
+                        rule=rule.name, percentage=rule._format_percentage(rule.percentage),
+                        cap=rule._format_percentage(rule.company_id.invoice_pay_surcharge_cap),
                     ))
             elif rule.fee_kind == "service" and card_methods:
                 raise ValidationError(_(
                     "A service fee applies to methods other than cards; for %(methods)s use a credit card "
                     "surcharge or a flat convenience fee.",
-                    methods=", ".join(card_methods.mapped("name")),
+                    methods=card_methods.mapped("name"),
                 ))
 
     @api.constrains("active", "company_id", "payment_method_ids", "provider_ids")
@@ -145,14 +146,27 @@ class InvoicePayFeeRule(models.Model):
                 same_level = bool(other.provider_ids) == bool(rule.provider_ids)
                 shared_providers = not rule.provider_ids or (other.provider_ids & rule.provider_ids)
                 if same_level and shared_providers:
-                    raise ValidationError(_(
-                        "The fee rules “%(rule)s” and “%(other)s” both apply to %(methods)s%(providers)s. "
-                        "Keep only one of them active, or name different providers.",
-                        rule=rule.name, other=other.name,
-                        methods=", ".join((other.payment_method_ids & rule.payment_method_ids).mapped("name")),
-                        providers=(" " + _("with %s", ", ".join((other.provider_ids & rule.provider_ids).mapped("name"))))
-                        if rule.provider_ids else "",
-                    ))
+                    raise ValidationError(rule._overlap_message(other))
+
+    def _overlap_message(self, other):
+        """Why this rule and ``other`` cannot both be active: one whole sentence to translate."""
+        # Lists are formatted by the translation ("Card and PayPal" in English).
+        values = {
+            "rule": self.name,
+            "other": other.name,
+            "methods": (other.payment_method_ids & self.payment_method_ids).mapped("name"),
+        }
+        if self.provider_ids:
+            return _(
+                "The fee rules “%(rule)s” and “%(other)s” both apply to %(methods)s with %(providers)s. "
+                "Keep only one of them active, or name different providers.",
+                providers=(other.provider_ids & self.provider_ids).mapped("name"), **values,
+            )
+        return _(
+            "The fee rules “%(rule)s” and “%(other)s” both apply to %(methods)s. "
+            "Keep only one of them active, or name different providers.",
+            **values,
+        )
 
     # ------------------------------------------------------------
     # Matching and computing
@@ -221,30 +235,43 @@ class InvoicePayFeeRule(models.Model):
                 "A %(amount)s convenience fee applies to %(method)s payments.",
                 amount=money(core_rule.fixed_amount), method=method,
             )
-        parts = []
-        if self.percentage:
-            parts.append(f"{self.percentage:g} %")
-        if core_rule.fixed_amount:
-            parts.append(money(core_rule.fixed_amount))
-        amount = " + ".join(parts) or money(0)
+        percentage = self._format_percentage(self.percentage)
+        if self.percentage and core_rule.fixed_amount:
+            amount = _("%(percentage)s %% + %(fixed)s", percentage=percentage, fixed=money(core_rule.fixed_amount))
+        elif self.percentage:
+            amount = _("%s %%", percentage)
+        else:
+            amount = money(core_rule.fixed_amount)
+        # Lists are formatted by the translation ("minimum $1.00 and maximum $5.00" in English).
         limits = []
         if core_rule.min_fee:
             limits.append(_("minimum %s", money(core_rule.min_fee)))
         if core_rule.max_fee:
             limits.append(_("maximum %s", money(core_rule.max_fee)))
         if self.fee_kind == "surcharge":
-            amount = f"{amount} ({', '.join(limits)})" if limits else amount
+            cap = self._format_percentage(self.company_id.invoice_pay_surcharge_cap)
+            if limits:
+                return _(
+                    "A %(amount)s surcharge (%(limits)s) applies to credit cards, at most %(cap)s %% of the amount "
+                    "paid; no surcharge on debit or prepaid cards.",
+                    amount=amount, limits=limits, cap=cap,
+                )
             return _(
                 "A %(amount)s surcharge applies to credit cards, at most %(cap)s %% of the amount paid; no "
                 "surcharge on debit or prepaid cards.",
-                amount=amount, cap=f"{self.company_id.invoice_pay_surcharge_cap:g}",
+                amount=amount, cap=cap,
             )
         if limits:
             return _(
                 "A %(amount)s convenience fee (%(limits)s) applies to %(method)s payments.",
-                amount=amount, limits=", ".join(limits), method=method,
+                amount=amount, limits=limits, method=method,
             )
         return _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
+
+    def _format_percentage(self, value):
+        """``value`` with as many decimals as it has (3, 2.5), in the language's number format (2,5 in French)."""
+        decimals = len(f"{value:g}".partition(".")[2])
+        return formatLang(self.env, value, digits=decimals)
 
     def _fee_label(self):
         """What receipts, emails and notes call the fee: surcharges by what they are."""

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..plurals import takes_singular
 from ..utils import make_qr_data_uri
 
 INVOICING_GROUP = "account.group_account_invoice"
@@ -194,8 +195,9 @@ class ResPartner(models.Model):
     def _invoice_pay_open_balances(self, move_type="out_invoice"):
         """Open amounts of the commercial partner's posted documents, per company and currency.
 
-        :return: list of dicts with ``company``, ``currency``, ``amount`` and ``count``,
-                 one per company and currency, in a stable order
+        :return: list of dicts with ``company``, ``currency``, ``amount``, ``count`` and
+                 ``count_label`` (the count in words, "(2 open invoices)"), one per company
+                 and currency, in a stable order
         """
         self.ensure_one()
         groups = self.env["account.move"].sudo()._read_group(
@@ -205,9 +207,20 @@ class ResPartner(models.Model):
             order="company_id, currency_id",
         )
         return [
-            {"company": company, "currency": currency, "amount": amount, "count": count}
+            {"company": company, "currency": currency, "amount": amount, "count": count,
+             "count_label": self._invoice_pay_count_label(move_type, count)}
             for company, currency, amount, count in groups
         ]
+
+    def _invoice_pay_count_label(self, move_type, count):
+        """``count`` open documents of ``move_type`` in words, as the language of the environment says it."""
+        if takes_singular(self.env.lang, count):
+            if move_type == "out_refund":
+                return _("(%s credit note)", count)
+            return _("(%s open invoice)", count)
+        if move_type == "out_refund":
+            return _("(%s credit notes)", count)
+        return _("(%s open invoices)", count)
 
     def _invoice_pay_qr_data_uri(self):
         """QR code image (data URI) of the commercial partner's pay link, for emails."""

@@ -12,7 +12,12 @@ import {
 } from "./amounts";
 
 const AMOUNT_ERRORS = {
-    not_a_number: () => _t("Please enter an amount such as 120.50."),
+    // The example is written as the customer's language writes numbers (120,50 in French).
+    not_a_number: (decimalPlaces) =>
+        _t(
+            "Please enter an amount such as %s.",
+            unitsToInputText(Math.round(120.5 * 10 ** decimalPlaces), decimalPlaces)
+        ),
     too_precise: () => _t("This amount has too many decimals."),
     not_positive: () => _t("The amount must be more than zero."),
     exceeds_due: () => _t("This amount is more than the amount due."),
@@ -109,7 +114,7 @@ export class InvoicePayGroup extends Interaction {
 
     refreshError() {
         const rowWithError = this.rows.find((row) => row.error);
-        this.error = rowWithError ? AMOUNT_ERRORS[rowWithError.error]() : "";
+        this.error = rowWithError ? AMOUNT_ERRORS[rowWithError.error](this.decimalPlaces) : "";
         const selectAll = this.el.querySelector(".o_invoice_pay_select_all");
         if (selectAll) {
             selectAll.checked = this.allSelected;
@@ -157,7 +162,7 @@ export class InvoicePayGroup extends Interaction {
         const input = this.el.querySelector(".o_invoice_pay_spread_amount");
         const { units, error } = parseAmountInput(input.value, this.decimalPlaces);
         if (error || !units) {
-            this.error = AMOUNT_ERRORS[error || "not_positive"]();
+            this.error = AMOUNT_ERRORS[error || "not_positive"](this.decimalPlaces);
             return;
         }
         try {
