@@ -20,7 +20,9 @@ INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
 # Public pages: no login, read with GET only, rendered in the website/portal frame.
 PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
-JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"]}
+# Frontend routes too (website=True): they answer in the page's language, which Odoo
+# keeps in the frontend_lang cookie.
+JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"], "website": True}
 # Sent with every answer of the public routes: pages, error pages, PDFs and JSON.
 PUBLIC_PAGE_HEADERS = {
     # The token is in the page's URL: never send it to another site.
@@ -276,7 +278,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._get_link_or_raise(token)
         return {"allocations": link._invoice_pay_spread_amount(amount, str(group or ""))}
 
-    @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE, website=True)
+    @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_payment_form(self, token, allocations=None, **kwargs):
         """Odoo's payment form for the chosen invoices, with the real total."""

@@ -13,3 +13,4 @@ from . import res_company
 from . import res_config_settings
 from . import invoice_pay_guard
 from . import account_payment
+from . import ir_http

@@ -12,6 +12,7 @@ from . import test_invoice_printout
 from . import test_receipts
 from . import test_abuse
 from . import test_i18n
+from . import test_page_language
 from . import test_query_counts
 from . import test_payment_edit
 from . import test_authorship

@@ -79,8 +79,9 @@ class TestReceipts(InvoicePayPaymentCommon, HttpCase):
         self.assertIn(self._money(FEE, lang), fee_row)
         total = document.xpath("//*[contains(@class, 'o_invoice_pay_receipt_total')]")[0].text_content()
         self.assertEqual(" ".join(total.split()), self._money(712.5, lang))
+        title = {"fr_FR": "Reçu de paiement"}.get(lang, "Payment Receipt")
         for expected in (self.company.name, self.customer.name, transaction.reference,
-                         transaction.payment_method_id.name, "Payment Receipt"):
+                         transaction.payment_method_id.name, title):
             self.assertIn(expected, text)
         words = document.xpath("//*[contains(@class, 'o_invoice_pay_receipt_words_text')]")[0].text_content()
         return words.strip()
@@ -102,6 +103,7 @@ class TestReceipts(InvoicePayPaymentCommon, HttpCase):
 
     def test_both_layouts_in_the_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_public_pay"], ["fr_FR"], overwrite=True)
         self.customer.lang = "fr_FR"
         transaction = self._paid_with_fee()
         for report in (FULL_PAGE, THERMAL):
