@@ -2,13 +2,13 @@
     "name": "Invoice Public Pay",
     "summary": "One secure link per customer to a public page where they pay "
     "any open invoices, in full or in part",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "invoice_public_pay developers",
     "website": "https://github.com/invoice-public-pay/invoice_public_pay",
-    "depends": ["account_payment", "portal"],
-    "external_dependencies": {"python": ["qrcode", "num2words"]},
+    "depends": ["account_payment", "payment_stripe", "portal"],
+    "external_dependencies": {"python": ["qrcode", "num2words", "stripe>=16,<17"]},
     "data": [
         "security/invoice_public_pay_security.xml",
         "security/ir.model.access.csv",
@@ -37,6 +37,13 @@
         ],
         "web.assets_tests": [
             "invoice_public_pay/static/tests/tours/**/*",
+        ],
+        # Hoot unit tests of the page's Stripe steps (a stand-in Stripe object).
+        "web.assets_unit_tests_setup": [
+            "invoice_public_pay/static/src/frontend/stripe_card_read.js",
+        ],
+        "web.assets_unit_tests": [
+            "invoice_public_pay/static/tests/unit/**/*",
         ],
     },
     "post_init_hook": "post_init_hook",

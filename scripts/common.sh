@@ -385,7 +385,7 @@ ensure_odoo_python_packages() {
     fi
     wanted="$( (cat "$requirements"; printf '%s\n' "$ODOO_PYTHON") | sha256sum | cut -d' ' -f1)"
     if _ipp_stamp_matches "$stamp" "$wanted" &&
-        "$ODOO_PYTHON" -c 'import qrcode, zxingcpp, websocket' >/dev/null 2>&1; then
+        "$ODOO_PYTHON" -c 'import qrcode, zxingcpp, websocket, stripe, packaging' >/dev/null 2>&1; then
         return 0
     fi
     local constraints=()

@@ -14,10 +14,17 @@ from odoo.addons.payment.controllers import portal as payment_portal
 
 from ..pay_core.tokens import mask_pay_link_tokens
 from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_link_render_lock, try_take_pdf_render_slot
+from ..stripe_helpers import stripe_minor_amount
 
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 # The unique index Odoo gives payment.transaction.reference (`_reference_uniq`).
 REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
+# Card lookups with the payment provider per pay link, per two guess windows (15 minutes each).
+CARD_READS_LIMIT = 30
+# Providers whose card lookups are requests to their API.
+REMOTE_CARD_READERS = frozenset({"stripe"})
+# One transaction per Stripe ConfirmationToken (`_invoice_pay_ctoken_unique`).
+CONFIRMATION_TOKEN_CONSTRAINT = "payment_transaction_invoice_pay_ctoken_unique"
 # Public pages: no login, read with GET only, rendered in the website/portal frame.
 PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
 # Frontend routes too (website=True): they answer in the page's language, which Odoo
@@ -137,6 +144,22 @@ class InvoicePayController(payment_portal.PaymentPortal):
         Counter._record_failure(client_key)
         return link
 
+    @staticmethod
+    def _count_card_read(link, provider):
+        """Count one card lookup with ``provider``'s API for ``link``; HTTP 429 beyond the limit.
+
+        Each lookup is a request to the provider's API on the visitor's demand: a flood
+        on one link must not use up the business's API rate limit. Providers that read
+        cards without a request (the demo provider) are not counted.
+        """
+        if provider.code not in REMOTE_CARD_READERS:
+            return
+        Counter = request.env["invoice.pay.guess.counter"].sudo()
+        key = f"card-read:{link.id}"
+        if Counter._is_blocked(key, limit=CARD_READS_LIMIT):
+            raise TooManyRequests(_("Your card was checked too many times. Please wait a few minutes and try again."))
+        Counter._record_failure(key)
+
     def _get_link_or_raise(self, token):
         """For JSON routes: the link, or a clear error the page shows."""
         link = self._find_link(token)
@@ -253,23 +276,38 @@ class InvoicePayController(payment_portal.PaymentPortal):
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
-                          card_reference=None, **kwargs):
+                          card_reference=None, confirmation_token=None, **kwargs):
         """Price the customer's choice: invoice amounts, fee and total, from the database.
 
         ``card_reference`` is what the provider's form gives to look the card up
-        (a surcharge depends on it); the provider, not the browser, says what it is.
+        (a surcharge depends on it); for Stripe it is ``confirmation_token``, a
+        ConfirmationToken id. The provider, not the browser, says what the card is.
         """
         link = self._get_link_or_raise(token)
         payment_method, provider = self._read_payment_option(payment_method_id, provider_id)
+        Transaction = request.env["payment.transaction"].sudo()
         if token_id:
             payment_token = self._read_payment_token(link, token_id)
             payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
-            card_reference = None
-        card = request.env["payment.transaction"].sudo()._invoice_pay_card_details(provider, card_reference)
+            self._count_card_read(link, provider)
+            card = Transaction._invoice_pay_token_card_details(payment_token)
+        elif provider and provider.state != "disabled":
+            if confirmation_token or card_reference:
+                self._count_card_read(link, provider)
+            card = Transaction._invoice_pay_card_details(provider, confirmation_token or card_reference)
+        else:
+            card = Transaction._invoice_pay_card_details(None, None)
         checkout = link._invoice_pay_prepare_checkout(
             allocations, payment_method=payment_method, provider=provider, card=card,
         )
-        return checkout.to_json()
+        return {**checkout.to_json(), **self._provider_amounts(provider, checkout)}
+
+    @staticmethod
+    def _provider_amounts(provider, checkout):
+        """The total as the provider's form must be given it (Stripe: its own minor units)."""
+        if provider and provider.code == "stripe":
+            return {"stripe_minor_amount": stripe_minor_amount(float(checkout.amount_total), checkout.currency)}
+        return {}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/spread", **JSON_ROUTE)
     @json_rate_limited
@@ -320,6 +358,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         """
         link = self._get_link_or_raise(token)
         card_reference = kwargs.pop("card_reference", None)
+        confirmation_token = kwargs.pop("confirmation_token", None)
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
             raise ValidationError(_("This page only takes payments."))
@@ -330,9 +369,21 @@ class InvoicePayController(payment_portal.PaymentPortal):
         payment_method, provider = self._read_payment_option(kwargs.get("payment_method_id"), kwargs.get("provider_id"))
         if payment_token:
             payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
-        card = None if payment_token else request.env["payment.transaction"].sudo()._invoice_pay_card_details(
-            provider, card_reference
-        )
+        if not provider or provider.state == "disabled":
+            # Before any card is looked up with the provider: it does not take payments at all.
+            raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
+        Transaction = request.env["payment.transaction"].sudo()
+        # Stripe's form is never confirmed with what it holds: the card entry must have
+        # been read and priced (a ConfirmationToken), and the server confirms with it.
+        card_bound = provider.code == "stripe" and not payment_token
+        if card_bound and (flow != "direct" or not confirmation_token):
+            raise ValidationError(_("Please enter your card details and press Continue."))
+        if payment_token or confirmation_token or card_reference:
+            self._count_card_read(link, provider)
+        if payment_token:
+            card = Transaction._invoice_pay_token_card_details(payment_token)
+        else:
+            card = Transaction._invoice_pay_card_details(provider, confirmation_token if card_bound else card_reference)
         checkout = link._invoice_pay_prepare_checkout(
             allocations, payment_method=payment_method, provider=provider, card=card,
         )
@@ -343,7 +394,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
             raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
         if flow != "token" and (not payment_method or payment_method not in methods_sudo):
             raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
-        link._check_fee_unchanged(checkout, fee_signature)
+        link._check_fee_unchanged(checkout, fee_signature, card_bound=card_bound)
         is_customer_user = self._visitor_is_customer_user(link)
         with self._retry_on_reference_collision():
             tx_sudo = self._create_transaction(
@@ -357,7 +408,10 @@ class InvoicePayController(payment_portal.PaymentPortal):
                 tokenization_requested=bool(kwargs.get("tokenization_requested")) and is_customer_user,
                 landing_route=f"/invoice-pay/{token}/invoices",
                 reference_prefix=link._get_reference_prefix(checkout),
-                custom_create_values=link._get_transaction_values(checkout),
+                custom_create_values={
+                    **link._get_transaction_values(checkout),
+                    "invoice_pay_stripe_confirmation_token": card.reference if card_bound else False,
+                },
             )
         tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"
         return tx_sudo._get_processing_values()
@@ -374,6 +428,11 @@ class InvoicePayController(payment_portal.PaymentPortal):
             with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 yield
         except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name == CONFIRMATION_TOKEN_CONSTRAINT:
+                # The same card entry sent twice at once: the other request pays with it.
+                raise ValidationError(
+                    request.env["payment.transaction"]._invoice_pay_card_unreadable_message()
+                ) from error
             # Only the reference collision is worth a retry: another unique violation
             # would happen again, and the saved-card charge must never run twice.
             if error.diag.constraint_name != REFERENCE_CONSTRAINT:

@@ -15,6 +15,8 @@ DEFAULT_GUESS_WINDOW_MINUTES = 15
 class InvoicePayGuessCounter(models.Model):
     """Failed pay link lookups per client address, per time window.
 
+    Also counts, under keys of their own, other things a visitor makes the server do
+    on demand (``card-read:<link id>``: cards looked up with the payment provider).
     Kept in the database so that the limit holds across Odoo workers. Rows are
     written on their own short transaction: a refused JSON request rolls back
     its own transaction, the count must survive it.
@@ -45,9 +47,14 @@ class InvoicePayGuessCounter(models.Model):
         return fields.Datetime.from_string("1970-01-01") + timedelta(minutes=epoch_minutes - epoch_minutes % minutes)
 
     @api.model
-    def _is_blocked(self, client_key):
-        """Whether ``client_key`` made too many failed lookups in the current or previous window."""
-        limit, minutes = self._limits()
+    def _is_blocked(self, client_key, limit=None):
+        """Whether ``client_key`` made too many failed lookups in the current or previous window.
+
+        ``limit``: another limit than the guess limit, for other counters kept here
+        (keys of their own, such as the card reads of one pay link).
+        """
+        guess_limit, minutes = self._limits()
+        limit = limit or guess_limit
         now = fields.Datetime.now()
         since = self._window_start(now, minutes) - timedelta(minutes=minutes)
         rows = self.env.execute_query(SQL(

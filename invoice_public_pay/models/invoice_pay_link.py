@@ -260,12 +260,17 @@ class InvoicePayLink(models.Model):
 
     def _fee_signature(self, checkout):
         """Seal of the fee shown to the customer, checked again when the transaction is made."""
-        message = f"{self.token}|{checkout.currency.id}|{checkout.amount_invoices}|{checkout.fee}"
+        card_reference = checkout.card.reference if checkout.card else ""
+        message = f"{self.token}|{checkout.currency.id}|{checkout.amount_invoices}|{checkout.fee}|{card_reference}"
         return hmac(self.env(su=True), "invoice_public_pay.fee", message)
 
-    def _check_fee_unchanged(self, checkout, fee_signature):
-        """Refuse to charge a fee the customer was not shown (the rule changed since the quote)."""
-        if checkout.fee and not (
+    def _check_fee_unchanged(self, checkout, fee_signature, card_bound=False):
+        """Refuse to charge a fee the customer was not shown (the rule changed since the quote).
+
+        ``card_bound``: the payment goes with the card entry that was priced (a Stripe
+        ConfirmationToken); another one is refused even when its fee is the same.
+        """
+        if (checkout.fee or card_bound) and not (
             isinstance(fee_signature, str) and consteq(fee_signature, self._fee_signature(checkout))
         ):
             raise ValidationError(_(

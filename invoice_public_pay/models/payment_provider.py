@@ -1,4 +1,18 @@
+import stripe
+
 from odoo import models
+
+from odoo.addons.payment_stripe import utils as stripe_utils
+
+#: The Stripe API version every request of ours names. PaymentIntents we create are read
+#: afterwards by ``payment_stripe`` (status, amount, currency, payment_method,
+#: last_payment_error), which this version keeps; the SDK's own default moves with its
+#: releases, so it is never left to it.
+STRIPE_API_VERSION = "2026-10-28.endive"
+#: Where the SDK sends its requests; the tests point it at a local fake server.
+STRIPE_API_BASE = "https://api.stripe.com"
+#: Network errors are retried by the SDK (with the same idempotency key) this many times.
+STRIPE_MAX_NETWORK_RETRIES = 2
 
 
 class PaymentProvider(models.Model):
@@ -14,3 +28,18 @@ class PaymentProvider(models.Model):
         ]
         action["context"] = {"default_provider_ids": self.ids, "default_company_id": self.company_id.id}
         return action
+
+    def _invoice_pay_stripe_client(self):
+        """A ``stripe.StripeClient`` for this Stripe provider's secret key, at a fixed API version."""
+        self.ensure_one()
+        return stripe.StripeClient(
+            stripe_utils.get_secret_key(self.sudo()) or "",
+            stripe_version=STRIPE_API_VERSION,
+            base_addresses={"api": STRIPE_API_BASE},
+            max_network_retries=STRIPE_MAX_NETWORK_RETRIES,
+            **self._invoice_pay_stripe_client_options(),
+        )
+
+    def _invoice_pay_stripe_client_options(self):
+        """Hook: extra ``StripeClient`` arguments (``stripe_account`` for a Connect integration)."""
+        return {}

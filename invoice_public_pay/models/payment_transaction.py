@@ -1,23 +1,30 @@
 import base64
 import hashlib
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
 import psycopg2
+import stripe
+from werkzeug.urls import url_encode
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import ConcurrencyError, UserError
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, format_amount, mute_logger
+from odoo.tools.urls import urljoin
 
 from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment_stripe import const as stripe_const
+from odoo.addons.payment_stripe.controllers.main import StripeController
 
 from ..pay_core.fees import CARD_FUNDINGS, CardDetails
 from ..pay_core.money import to_decimal
 from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_fee_refund, plan_payment, plan_refund
 from ..stored_pdfs import find_stored_pdf, store_pdf
+from ..stripe_helpers import card_details_from_stripe, is_confirmation_token_id, stripe_minor_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -127,6 +134,15 @@ class PaymentTransaction(models.Model):
         help="Part of the payment that could not be applied to the chosen invoices (paid in the "
         "meantime); it stays as an open credit on the customer's account.",
     )
+    invoice_pay_stripe_confirmation_token = fields.Char(
+        string="Stripe Confirmation Token", readonly=True, copy=False,
+        help="The ConfirmationToken the pay page priced and confirmed this payment with (used once).",
+    )
+
+    _invoice_pay_ctoken_unique = models.UniqueIndex(
+        "(invoice_pay_stripe_confirmation_token) WHERE invoice_pay_stripe_confirmation_token IS NOT NULL",
+        "This card entry was already used for a payment.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -163,7 +179,17 @@ class PaymentTransaction(models.Model):
         """
         reader = getattr(self, f"_invoice_pay_{provider.code}_card_details", None) if provider else None
         details = reader(provider, card_reference) if reader and card_reference else None
-        return details or CardDetails()
+        return replace(details, reference=card_reference) if details else CardDetails()
+
+    @api.model
+    def _invoice_pay_token_card_details(self, payment_token):
+        """What the provider tells of the card behind a saved payment method (``payment.token``).
+
+        Providers that can tell override :meth:`_invoice_pay_<code>_token_card_details`;
+        others report an unknown card (no surcharge).
+        """
+        reader = getattr(self, f"_invoice_pay_{payment_token.provider_code}_token_card_details", None)
+        return (reader(payment_token) if reader else None) or CardDetails()
 
     @api.model
     def _invoice_pay_demo_card_details(self, provider, card_reference):
@@ -897,3 +923,146 @@ class PaymentTransaction(models.Model):
         """The receipt as the customer gets it: the stored PDF, else rendered (and stored) now."""
         stored = self._invoice_pay_stored_receipt()
         return stored.raw if stored else self._invoice_pay_render_receipt()
+
+    # ------------------------------------------------------------
+    # Stripe: the card read before the amount is fixed (see stripe_helpers.py)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _invoice_pay_stripe_card_details(self, provider, card_reference):
+        """The card of a ConfirmationToken the page created, as Stripe previews it.
+
+        :raise ValidationError: the token is unknown, expired or used, or Stripe cannot be reached
+        """
+        token = self._invoice_pay_stripe_read_confirmation_token(provider, card_reference)
+        preview = token.get("payment_method_preview") or {}
+        card = preview.get("card") if preview.get("type") == "card" else None
+        return card_details_from_stripe(card, reference=card_reference)
+
+    @api.model
+    def _invoice_pay_stripe_read_confirmation_token(self, provider, token_id):
+        """The ConfirmationToken ``token_id`` as a dict, if it can still pay once."""
+        if not is_confirmation_token_id(token_id):
+            raise ValidationError(self._invoice_pay_card_unreadable_message())
+        client = provider._invoice_pay_stripe_client()
+        try:
+            token = client.v1.confirmation_tokens.retrieve(token_id).to_dict()
+        except stripe.InvalidRequestError as error:
+            _logger.info("Stripe refused ConfirmationToken %s of provider %s: %s", token_id, provider.id, error)
+            raise ValidationError(self._invoice_pay_card_unreadable_message()) from error
+        except stripe.StripeError as error:
+            raise ValidationError(self._invoice_pay_stripe_unavailable_message(provider, error)) from error
+        expires_at = token.get("expires_at")
+        if token.get("payment_intent") or token.get("setup_intent") or (expires_at and expires_at <= time.time()):
+            raise ValidationError(self._invoice_pay_card_unreadable_message())
+        if self.sudo().search_count([("invoice_pay_stripe_confirmation_token", "=", token_id)], limit=1):
+            raise ValidationError(self._invoice_pay_card_unreadable_message())
+        return token
+
+    @api.model
+    def _invoice_pay_stripe_token_card_details(self, payment_token):
+        """The card of a saved Stripe payment method, read from its PaymentMethod."""
+        if not payment_token.stripe_payment_method:
+            return CardDetails()
+        client = payment_token.provider_id._invoice_pay_stripe_client()
+        try:
+            payment_method = client.v1.payment_methods.retrieve(payment_token.stripe_payment_method).to_dict()
+        except stripe.StripeError as error:
+            raise ValidationError(
+                self._invoice_pay_stripe_unavailable_message(payment_token.provider_id, error)
+            ) from error
+        return card_details_from_stripe(payment_method.get("card"))
+
+    @api.model
+    def _invoice_pay_card_unreadable_message(self):
+        return _("Your card details could not be read any more. Please enter your card again.")
+
+    @api.model
+    def _invoice_pay_stripe_unavailable_message(self, provider, error):
+        _logger.warning("Stripe could not be reached for provider %s: %s", provider.id, error)
+        return _("The card could not be checked right now. Please try again in a moment.")
+
+    # Stripe: charging with the card entry that was priced
+
+    def _get_specific_processing_values(self, processing_values):
+        """Override of `payment_stripe`: a pay page payment whose card was read is confirmed here.
+
+        The PaymentIntent is created for exactly this transaction's amount and confirmed
+        with the ConfirmationToken the page priced; the browser only finishes a 3-D
+        Secure challenge (``requires_action``), never confirms with the live form.
+        """
+        if (
+            self.provider_code != "stripe"
+            or self.operation != "online_direct"
+            or not self.invoice_pay_stripe_confirmation_token
+        ):
+            return super()._get_specific_processing_values(processing_values)
+        return self._invoice_pay_stripe_confirm()
+
+    def _invoice_pay_stripe_return_url(self):
+        base_url = self.provider_id.get_base_url()
+        return urljoin(base_url, f"{StripeController._return_url}?{url_encode({'reference': self.reference})}")
+
+    def _invoice_pay_stripe_payment_intent_params(self):
+        """The PaymentIntent of this transaction, created and confirmed in one request."""
+        payment_method_code = self.payment_method_id.primary_payment_method_id.code or self.payment_method_code
+        params = {
+            "amount": stripe_minor_amount(self.amount, self.currency_id),
+            "currency": self.currency_id.name.lower(),
+            "description": self.reference,
+            "capture_method": "manual" if self.provider_id.capture_manually else "automatic",
+            "payment_method_types": [
+                stripe_const.PAYMENT_METHODS_MAPPING.get(payment_method_code, payment_method_code),
+            ],
+            "confirm": True,
+            "confirmation_token": self.invoice_pay_stripe_confirmation_token,
+            "return_url": self._invoice_pay_stripe_return_url(),
+            "expand": ["payment_method"],
+            "metadata": {"odoo_reference": self.reference, "invoice_pay_link": str(self.invoice_pay_link_id.id)},
+        }
+        if self.tokenize:
+            params["customer"] = self._invoice_pay_stripe_create_customer()
+            params["setup_future_usage"] = "off_session"
+        return params
+
+    def _invoice_pay_stripe_create_customer(self):
+        """A Stripe Customer for a card the customer asked to save (the id)."""
+        client = self.provider_id._invoice_pay_stripe_client()
+        customer = client.v1.customers.create(
+            params={
+                "name": self.partner_name or "",
+                "email": self.partner_email or "",
+                "description": f"Odoo Partner: {self.partner_id.name} (id: {self.partner_id.id})",
+            },
+            options={"idempotency_key": payment_utils.generate_idempotency_key(self, scope="customers")},
+        )
+        return customer.id
+
+    def _invoice_pay_stripe_confirm(self):
+        """Create and confirm the PaymentIntent; what the page needs to finish."""
+        self.ensure_one()
+        client = self.provider_id._invoice_pay_stripe_client()
+        values = {"return_url": self._invoice_pay_stripe_return_url()}
+        try:
+            intent = client.v1.payment_intents.create(
+                params=self._invoice_pay_stripe_payment_intent_params(),
+                options={"idempotency_key": payment_utils.generate_idempotency_key(self, scope="payment_intents")},
+            ).to_dict()
+        except stripe.CardError as error:
+            # Declined: Stripe made the PaymentIntent and left it waiting for another card.
+            message = error.user_message or _("Your card was declined.")
+            self._set_error(message)
+            return {**values, "invoice_pay_stripe": {"status": "error", "error": message}}
+        except stripe.StripeError as error:
+            _logger.warning("Stripe refused the payment of transaction %s: %s", self.reference, error)
+            message = _("The payment could not be processed and nothing was charged. Please try again.")
+            self._set_error(message)
+            return {**values, "invoice_pay_stripe": {"status": "error", "error": message}}
+        payment_data = {"reference": self.reference}
+        StripeController._include_payment_intent_in_payment_data(intent, payment_data)
+        self._process("stripe", payment_data)
+        return {
+            **values,
+            "client_secret": intent.get("client_secret") or "",
+            "invoice_pay_stripe": {"status": intent.get("status"), "payment_intent": intent.get("id")},
+        }

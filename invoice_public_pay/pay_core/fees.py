@@ -10,7 +10,7 @@ Fees are computed on exact fractions and rounded once at the very end, so the
 customer sees the same fee whatever order the terms are applied in.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
 
@@ -51,13 +51,13 @@ class FeeRule:
     def __post_init__(self):
         if self.kind not in FEE_KINDS:
             raise ValueError(f"unknown fee kind {self.kind!r}")
-        for field in fields(self):
-            if field.name == "kind":
+        for rule_field in fields(self):
+            if rule_field.name == "kind":
                 continue
-            value = getattr(self, field.name)
-            checked = _non_negative_decimal(field.name, value)
+            value = getattr(self, rule_field.name)
+            checked = _non_negative_decimal(rule_field.name, value)
             # Frozen dataclass: normalising ints to Decimal needs the object hook.
-            object.__setattr__(self, field.name, checked)
+            object.__setattr__(self, rule_field.name, checked)
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,15 @@ class CardDetails:
     ``funding`` is one of :data:`CARD_FUNDINGS`; ``country`` the issuing country
     (ISO code) if known; ``wallet`` tells a card paid through Apple Pay, Google
     Pay and the like, whose sheet shows the amount before the card is known.
+    ``reference`` is what the provider looked the card up by (the page's card
+    entry): the fee the customer was shown is sealed with it.
     """
 
     funding: str = "unknown"
     country: str = ""
     brand: str = ""
     wallet: bool = False
+    reference: str = field(default="", compare=False)
 
     def __post_init__(self):
         if self.funding not in CARD_FUNDINGS:

@@ -22,3 +22,6 @@ from . import test_settlement
 from . import test_opt_in
 from . import test_public_hardening
 from . import test_fee_kinds
+from . import test_stripe
+from . import test_stripe_js
+from . import test_stripe_test_mode

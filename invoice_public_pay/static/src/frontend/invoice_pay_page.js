@@ -197,7 +197,7 @@ export class InvoicePayGroup extends Interaction {
             const result = await this.waitFor(
                 rpc(`${this.basePath}/payment-form`, { allocations })
             );
-            this.openCheckout(result.html, allocations);
+            await this.waitFor(this.openCheckout(result.html, allocations));
         } catch (error) {
             this.showServerError(error);
         }
@@ -205,11 +205,18 @@ export class InvoicePayGroup extends Interaction {
 
     // #=== CHECKOUT ===#
 
-    openCheckout(html, allocations) {
+    async openCheckout(html, allocations) {
         this.closeCheckout();
         const content = document.createElement("div");
         content.innerHTML = html;
         const checkout = content.firstElementChild;
+        // Scripts written into the page do not run: the providers' SDKs the form asks
+        // for (Stripe.js) are loaded before its interactions start.
+        const sdkUrls = [...checkout.querySelectorAll("script[src]")].map((script) => {
+            script.remove();
+            return script.src;
+        });
+        await Promise.all(sdkUrls.map(loadProviderSdk));
         this.checkoutEl.dataset.allocations = JSON.stringify(allocations);
         this.checkoutEl.dataset.basePath = this.basePath;
         this.checkoutEl.classList.remove("d-none");
@@ -238,6 +245,27 @@ export class InvoicePayGroup extends Interaction {
             throw error;
         }
     }
+}
+
+/**
+ * Load a payment provider's SDK once, in one attempt; resolve whether or not it loaded
+ * (the other payment methods of the form must work without it).
+ *
+ * @param {string} url
+ * @return {Promise<void>}
+ */
+function loadProviderSdk(url) {
+    const loaded = [...document.scripts].some((script) => script.src === url);
+    if (loaded) {
+        return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+        const script = document.createElement("script");
+        script.src = url;
+        script.addEventListener("load", () => resolve());
+        script.addEventListener("error", () => resolve());
+        document.head.append(script);
+    });
 }
 
 /**

@@ -1,7 +1,9 @@
+import { _t } from "@web/core/l10n/translation";
 import { rpc } from "@web/core/network/rpc";
 import { patch } from "@web/core/utils/patch";
 
 import { PaymentForm } from "@payment/interactions/payment_form";
+import { finishStripePayment, readStripeCard } from "./stripe_card_read";
 
 /**
  * On the public invoice pay page, Odoo's payment form pays the invoices and
@@ -16,13 +18,76 @@ patch(PaymentForm.prototype, {
     async _expandInlineForm(radio) {
         const checkout = this._getInvoicePayCheckout();
         if (checkout) {
+            this.invoicePayStripeCard = null;
             await this.waitFor(this._invoicePayRequote(checkout, radio));
         }
         const result = await super._expandInlineForm(...arguments);
         if (checkout) {
             this._invoicePayWatchCardInput(checkout, radio);
+            this._invoicePayWatchStripeElement(checkout, radio);
         }
         return result;
+    },
+
+    /**
+     * The pay button says what it does: "Continue" while Stripe still has to read the
+     * card, then "Pay" and the total with its fee.
+     *
+     * @override method from @payment/interactions/payment_form
+     */
+    _adaptSubmitButtonLabel(paymentMethodCode) {
+        const checkout = this._getInvoicePayCheckout();
+        const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
+        if (!checkout || !radio || !this.invoicePayQuote || this._isPayLaterPaymentMethod(paymentMethodCode)) {
+            return super._adaptSubmitButtonLabel(...arguments);
+        }
+        const label = this._invoicePayMustReadCard(radio)
+            ? _t("Continue")
+            : _t("Pay %s", this.invoicePayQuote.formatted.amount_total);
+        for (const button of this.el.querySelectorAll("button[name='o_payment_submit_button']")) {
+            button.textContent = label;
+        }
+    },
+
+    /**
+     * Whether the selected option is Stripe's form and its card was not read yet.
+     *
+     * @param {HTMLInputElement} radio
+     * @return {boolean}
+     */
+    _invoicePayMustReadCard(radio) {
+        return (
+            this._getProviderCode(radio) === "stripe" &&
+            this._getPaymentOptionType(radio) !== "token" &&
+            this.invoicePayStripeCard?.optionId !== this._getPaymentOptionId(radio)
+        );
+    },
+
+    /**
+     * A card read by Stripe is only good for the card entered then: any change asks to read it again.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     */
+    _invoicePayWatchStripeElement(checkout, radio) {
+        if (this._getProviderCode(radio) !== "stripe" || this._getPaymentOptionType(radio) === "token") {
+            return;
+        }
+        const optionId = this._getPaymentOptionId(radio);
+        const paymentElement = this.stripeElements?.[optionId]?.getElement("payment");
+        if (!paymentElement || paymentElement.invoicePayWatched) {
+            return;
+        }
+        paymentElement.invoicePayWatched = true;
+        paymentElement.on("change", () => {
+            if (this.invoicePayStripeCard?.optionId === optionId) {
+                this.invoicePayStripeCard = null;
+                const checkedRadio = this.el.querySelector("input[name='o_payment_radio']:checked");
+                if (checkedRadio) {
+                    this._invoicePayRequote(checkout, checkedRadio).catch(() => {});
+                }
+            }
+        });
     },
 
     /**
@@ -73,7 +138,15 @@ patch(PaymentForm.prototype, {
      *
      * @override method from @payment/interactions/payment_form
      */
-    async _initiatePaymentFlow() {
+    async _initiatePaymentFlow(providerCode, paymentOptionId, paymentMethodCode, flow) {
+        const checkout = this._getInvoicePayCheckout();
+        const checkedRadio = this.el.querySelector("input[name='o_payment_radio']:checked");
+        if (checkout && checkedRadio && this._invoicePayMustReadCard(checkedRadio)) {
+            // First click ("Continue"): Stripe reads the card, the server prices it.
+            await this._invoicePayReadStripeCard(checkout, checkedRadio, paymentOptionId);
+            this._enableButton();
+            return;
+        }
         try {
             return await super._initiatePaymentFlow(...arguments);
         } catch (error) {
@@ -84,6 +157,55 @@ patch(PaymentForm.prototype, {
             }
             throw error;
         }
+    },
+
+    /**
+     * Read the card of Stripe's Payment Element (a ConfirmationToken) and price it.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     * @param {number} optionId
+     */
+    async _invoicePayReadStripeCard(checkout, radio, optionId) {
+        const elements = this.stripeElements?.[optionId];
+        if (!elements || !this.stripeJS) {
+            this._displayErrorDialog(_t("Cannot display the payment form"));
+            return;
+        }
+        const { confirmationToken, error } = await this.waitFor(readStripeCard(this.stripeJS, elements));
+        if (error) {
+            this._displayErrorDialog(_t("Incorrect payment details"), error);
+            return;
+        }
+        this.invoicePayStripeCard = { optionId, confirmationToken };
+        try {
+            await this.waitFor(this._invoicePayRequote(checkout, radio));
+        } catch (requoteError) {
+            this.invoicePayStripeCard = null;
+            this._adaptSubmitButtonLabel(this._getPaymentMethodCode(radio));
+            this._displayErrorDialog(_t("Payment processing failed"), requoteError.data?.message);
+        }
+    },
+
+    /**
+     * Stripe on this page: the server created and confirmed the payment; finish 3-D Secure if asked.
+     *
+     * @override method from @payment_stripe/interactions/payment_form
+     */
+    async _processDirectFlow(providerCode, paymentOptionId, paymentMethodCode, processingValues) {
+        if (providerCode !== "stripe" || !processingValues.invoice_pay_stripe) {
+            return super._processDirectFlow(...arguments);
+        }
+        const { redirect, error } = await this.waitFor(finishStripePayment(this.stripeJS, processingValues));
+        if (error) {
+            // The card entry is spent: the customer enters a card again.
+            this.invoicePayStripeCard = null;
+            this._adaptSubmitButtonLabel(paymentMethodCode);
+            this._displayErrorDialog(_t("Payment processing failed"), error);
+            this._enableButton();
+            return;
+        }
+        window.location = redirect;
     },
 
     /**
@@ -100,6 +222,9 @@ patch(PaymentForm.prototype, {
             if (cardInput?.value) {
                 params.card_reference = cardInput.value;
             }
+            if (radio && this.invoicePayStripeCard?.optionId === this._getPaymentOptionId(radio)) {
+                params.confirmation_token = this.invoicePayStripeCard.confirmationToken;
+            }
         }
         return params;
     },
@@ -115,7 +240,11 @@ patch(PaymentForm.prototype, {
      * @param {object} quote
      */
     _invoicePayUpdateProviderAmounts(checkout, radio, quote) {
-        const minorAmount = Math.round(quote.amount_total * 10 ** quote.currency.decimal_places);
+        // Stripe's minor units are the server's (ISK and UGX count hundredths in Stripe only).
+        const minorAmount = quote.stripe_minor_amount;
+        if (minorAmount === undefined) {
+            return;
+        }
         for (const container of checkout.querySelectorAll("[name='o_stripe_element_container']")) {
             const values = JSON.parse(container.dataset.stripeInlineFormValues);
             values.minor_amount = minorAmount;
@@ -147,8 +276,12 @@ patch(PaymentForm.prototype, {
             if (cardInput?.value) {
                 params.card_reference = cardInput.value;
             }
+            if (this.invoicePayStripeCard?.optionId === params.payment_method_id) {
+                params.confirmation_token = this.invoicePayStripeCard.confirmationToken;
+            }
         }
         const quote = await rpc(`${checkout.dataset.basePath}/quote`, params);
+        this.invoicePayQuote = quote;
         this.paymentContext.amount = quote.amount_total;
         this._invoicePayUpdateProviderAmounts(checkout, radio, quote);
         checkout.dataset.feeSignature = quote.fee_signature;
@@ -160,5 +293,6 @@ patch(PaymentForm.prototype, {
         disclosure.textContent = quote.fee_disclosure;
         disclosure.classList.toggle("d-none", !quote.fee_disclosure);
         checkout.querySelector(".o_invoice_pay_checkout_total").textContent = quote.formatted.amount_total;
+        this._adaptSubmitButtonLabel(this._getPaymentMethodCode(radio));
     },
 });
