@@ -118,6 +118,14 @@ try:
         url = partner._invoice_pay_ensure_url()
         print("IPP_DEMO_PARTNER=%s" % partner.display_name)
         print("IPP_DEMO_PAY_URL=%s" % url)
+    # Spanish and French, with their translations, and a customer speaking each:
+    # their pay pages open in their language.
+    for code, suffix in (("es_ES", "es"), ("fr_FR", "fr")):
+        env["res.lang"]._activate_and_install_lang(code)
+        customer = env.ref("$IPP_ADDON.demo_partner_customer_" + suffix, raise_if_not_found=False)
+        if customer:
+            customer.lang = code
+            print("IPP_DEMO_LANG_URL=%s (%s)" % (customer._invoice_pay_ensure_url(), customer.display_name))
     env.cr.commit()
 except Exception as exc:  # a demo must still start: report and go on
     env.cr.rollback()
@@ -133,6 +141,7 @@ set -e
 pay_url="$(sed -n 's/^IPP_DEMO_PAY_URL=//p' <<<"$shell_out")"
 partner="$(sed -n 's/^IPP_DEMO_PARTNER=//p' <<<"$shell_out")"
 warning="$(sed -n 's/^IPP_DEMO_WARNING=//p' <<<"$shell_out")"
+lang_urls="$(sed -n 's/^IPP_DEMO_LANG_URL=//p' <<<"$shell_out")"
 if ((shell_rc != 0)) && [[ -z "$warning" ]]; then
     warning="the Odoo shell exited with status $shell_rc (see $shell_log)"
 fi
@@ -147,6 +156,10 @@ if [[ -n "$pay_url" ]]; then
     echo "              $pay_url"
 else
     echo "   Pay link:  NOT AVAILABLE: ${warning:-no link returned}"
+fi
+if [[ -n "$lang_urls" ]]; then
+    echo "   In Spanish and French (customers speaking them):"
+    while IFS= read -r line; do echo "              $line"; done <<<"$lang_urls"
 fi
 if ((serve)); then
     echo "   Serving on $BASE_URL (log level ${IPP_DEMO_LOG_LEVEL:-warn}); Ctrl-C to stop."
