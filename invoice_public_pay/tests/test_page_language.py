@@ -140,6 +140,16 @@ class TestPageLanguage(InvoicePayPaymentCommon, HttpCase):
         self.assertIn(transaction.reference, page)
         self.assertNotIn("We received", page)
 
+    def test_emails_in_the_customer_language(self):
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_link")
+        subject = template._render_field("subject", self.customer.ids, compute_lang=True)[self.customer.id]
+        body = template._render_field("body_html", self.customer.ids, compute_lang=True)[self.customer.id]
+        self.assertIn("pague sus facturas en línea", subject)
+        text = " ".join(body.split())
+        self.assertIn("Pagar facturas", text)
+        self.assertIn("(3 facturas)", text)
+        self.assertNotIn("invoices", text)
+
 
 @tagged("post_install", "-at_install")
 class TestSpanishPayPageTour(InvoicePayPaymentCommon, HttpCase):
