@@ -1,10 +1,11 @@
 """Take the README screenshots from a running demo (./scripts/demo.sh).
 
-Usage: $ODOO_PYTHON scripts/screenshots.py BASE_URL DATABASE PAY_URL PARTNER_ID [OUT_DIR]
+Usage: $ODOO_PYTHON scripts/screenshots.py BASE_URL DATABASE PAY_URL PARTNER_ID [OUT_DIR [SPANISH_PAY_URL]]
 
 Drives headless Chromium over the DevTools protocol (websocket-client, which
 Odoo's tours need anyway): logs in as admin for the customer form, then opens the
-customer's pay link as a phone would.
+customer's pay link as a phone would; with SPANISH_PAY_URL (the demo's Spanish
+customer, printed by ./scripts/demo.sh), that customer's page as they see it.
 """
 
 import base64
@@ -90,7 +91,7 @@ class Browser:
         self.process.terminate()
 
 
-def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots"):
+def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots", spanish_pay_url=None):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     session = requests.Session()
@@ -125,8 +126,26 @@ def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots"):
         )
         browser.run("document.querySelector('.o_invoice_pay_checkout').scrollIntoView()", wait=1)
         browser.shot(out / "checkout_fee.png")
+        if spanish_pay_url:
+            shoot_spanish_page(browser, spanish_pay_url, out)
     finally:
         browser.close()
+
+
+def shoot_spanish_page(browser, pay_url, out):
+    """The Spanish customer's page, in Spanish: a first visit, so the customer's language."""
+    browser.call("Network.clearBrowserCookies")
+    browser.size(1280, 900)
+    browser.open(f"{pay_url}/invoices")
+    browser.wait_for("html[lang='es-ES'] .o_invoice_pay_amount")
+    # Part of the oldest invoice, typed with a decimal comma as a Spanish customer does.
+    browser.run("""
+        const input = document.querySelector('.o_invoice_pay_amount');
+        input.value = '1.000,50';
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        input.dispatchEvent(new Event('change', {bubbles: true}));
+    """, wait=1)
+    browser.shot(out / "pay_page_es.png")
 
 
 if __name__ == "__main__":
