@@ -27,6 +27,7 @@ import contextlib
 import email.parser
 import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -73,7 +74,10 @@ class WheelCheck(Checks):
         self.log_dir = args.log_dir
         os.makedirs(self.log_dir, exist_ok=True)
         self.manifest = read_manifest(os.path.join(REPO_ROOT, ADDON, "__manifest__.py"))
-        self.requirement_names = self.manifest.get("external_dependencies", {}).get("python", [])
+        # The manifest's requirements as written ("stripe>=16,<17"), and their distribution names.
+        self.requirements = self.manifest.get("external_dependencies", {}).get("python", [])
+        self.requirement_names = [re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
+                                  for requirement in self.requirements]
 
     def run_logged(self, command, log_name, **kwargs):
         log_path = os.path.join(self.log_dir, log_name)
@@ -142,7 +146,7 @@ class WheelCheck(Checks):
             metadata = email.parser.HeaderParser().parsestr(archive.read(name).decode())
             has_addon = f"odoo/addons/{ADDON}/__manifest__.py" in archive.namelist()
         requires = metadata.get_all("Requires-Dist") or []
-        wanted = [ODOO_REQUIREMENT, *self.requirement_names]
+        wanted = [ODOO_REQUIREMENT, *self.requirements]
         missing = [requirement for requirement in wanted if requirement not in requires]
         ok = self.test(
             metadata["Name"] == DISTRIBUTION and metadata["Version"] == self.manifest["version"]

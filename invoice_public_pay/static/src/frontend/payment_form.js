@@ -38,7 +38,12 @@ patch(PaymentForm.prototype, {
     _adaptSubmitButtonLabel(paymentMethodCode) {
         const checkout = this._getInvoicePayCheckout();
         const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
-        if (!checkout || !radio || !this.invoicePayQuote || this._isPayLaterPaymentMethod(paymentMethodCode)) {
+        if (
+            !checkout ||
+            !radio ||
+            !this.invoicePayQuote ||
+            this._isPayLaterPaymentMethod(paymentMethodCode)
+        ) {
             return super._adaptSubmitButtonLabel(...arguments);
         }
         const label = this._invoicePayMustReadCard(radio)
@@ -70,7 +75,10 @@ patch(PaymentForm.prototype, {
      * @param {HTMLInputElement} radio
      */
     _invoicePayWatchStripeElement(checkout, radio) {
-        if (this._getProviderCode(radio) !== "stripe" || this._getPaymentOptionType(radio) === "token") {
+        if (
+            this._getProviderCode(radio) !== "stripe" ||
+            this._getPaymentOptionType(radio) === "token"
+        ) {
             return;
         }
         const optionId = this._getPaymentOptionId(radio);
@@ -150,10 +158,10 @@ patch(PaymentForm.prototype, {
         try {
             return await super._initiatePaymentFlow(...arguments);
         } catch (error) {
-            const checkout = this._getInvoicePayCheckout();
-            const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
-            if (checkout && radio) {
-                await this._invoicePayRequote(checkout, radio).catch(() => {});
+            if (checkout && checkedRadio) {
+                // A refused card entry (used, expired, not the one priced) is read again.
+                this.invoicePayStripeCard = null;
+                await this._invoicePayRequote(checkout, checkedRadio).catch(() => {});
             }
             throw error;
         }
@@ -172,7 +180,9 @@ patch(PaymentForm.prototype, {
             this._displayErrorDialog(_t("Cannot display the payment form"));
             return;
         }
-        const { confirmationToken, error } = await this.waitFor(readStripeCard(this.stripeJS, elements));
+        const { confirmationToken, error } = await this.waitFor(
+            readStripeCard(this.stripeJS, elements)
+        );
         if (error) {
             this._displayErrorDialog(_t("Incorrect payment details"), error);
             return;
@@ -196,7 +206,9 @@ patch(PaymentForm.prototype, {
         if (providerCode !== "stripe" || !processingValues.invoice_pay_stripe) {
             return super._processDirectFlow(...arguments);
         }
-        const { redirect, error } = await this.waitFor(finishStripePayment(this.stripeJS, processingValues));
+        const { redirect, error } = await this.waitFor(
+            finishStripePayment(this.stripeJS, processingValues)
+        );
         if (error) {
             // The card entry is spent: the customer enters a card again.
             this.invoicePayStripeCard = null;
@@ -292,7 +304,8 @@ patch(PaymentForm.prototype, {
         const disclosure = checkout.querySelector(".o_invoice_pay_fee_disclosure");
         disclosure.textContent = quote.fee_disclosure;
         disclosure.classList.toggle("d-none", !quote.fee_disclosure);
-        checkout.querySelector(".o_invoice_pay_checkout_total").textContent = quote.formatted.amount_total;
+        checkout.querySelector(".o_invoice_pay_checkout_total").textContent =
+            quote.formatted.amount_total;
         this._adaptSubmitButtonLabel(this._getPaymentMethodCode(radio));
     },
 });
