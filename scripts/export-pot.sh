@@ -47,9 +47,9 @@ for entry in catalog:
         entry.tcomment = "Same as the source."
 with open(path, "w", encoding="utf-8") as po_file:
     po_file.write(str(catalog))
+current = [entry for entry in catalog if not entry.obsolete]
+fuzzy = sum("fuzzy" in entry.flags for entry in current)
+untranslated = sum(not entry.msgstr and "Same as the source." not in entry.tcomment for entry in current)
+print(f"merged {path}: {untranslated} untranslated, {fuzzy} fuzzy (to translate, or check)")
 PY
-    untranslated="$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid ' || true)"
-    fuzzy="$(msgattrib --only-fuzzy --no-obsolete "$po" | grep -c '^msgid ' || true)"
-    # msgattrib counts the header entry once when it prints anything.
-    ipp_say "merged $po: $((untranslated > 0 ? untranslated - 1 : 0)) untranslated, $((fuzzy > 0 ? fuzzy - 1 : 0)) fuzzy"
 done
