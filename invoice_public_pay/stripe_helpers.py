@@ -13,6 +13,10 @@ from odoo.addons.payment_stripe import const as stripe_const
 
 from .pay_core.fees import CARD_FUNDINGS, CardDetails
 
+#: Card wallets whose payment sheet shows the amount before the card is known (no
+#: surcharge can be added after the customer saw it). Link is not one of them: it fills
+#: in a saved card, which is priced like any card.
+SHEET_WALLETS = frozenset({"apple_pay", "google_pay", "samsung_pay"})
 #: A ConfirmationToken id as Stripe writes it; anything else is not sent to Stripe.
 CONFIRMATION_TOKEN_PREFIX = "ctoken_"
 MAX_STRIPE_ID_LENGTH = 255
@@ -27,6 +31,12 @@ def is_confirmation_token_id(value):
         and value.isascii()
         and value.replace("_", "").isalnum()
     )
+
+
+def stripe_payment_method_type(payment_method):
+    """The Stripe type of an Odoo ``payment.method`` (its primary method for a card brand)."""
+    code = payment_method.primary_payment_method_id.code or payment_method.code
+    return stripe_const.PAYMENT_METHODS_MAPPING.get(code, code)
 
 
 def stripe_minor_amount(amount, currency):
@@ -45,6 +55,6 @@ def card_details_from_stripe(card, reference=""):
         funding=funding if funding in CARD_FUNDINGS else "unknown",
         country=(card.get("country") or "").upper()[:2],
         brand=card.get("brand") or "",
-        wallet=bool((card.get("wallet") or {}).get("type")),
+        wallet=(card.get("wallet") or {}).get("type") in SHEET_WALLETS,
         reference=reference,
     )

@@ -8,10 +8,11 @@ from werkzeug.exceptions import TooManyRequests, abort
 from odoo import _, http
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
+from ..models.invoice_pay_link import PAYABLE_MOVE_TYPES
 from ..pay_core.tokens import mask_pay_link_tokens
 from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_link_render_lock, try_take_pdf_render_slot
 from ..stripe_helpers import stripe_minor_amount
@@ -143,6 +144,13 @@ class InvoicePayController(payment_portal.PaymentPortal):
             raise TooManyRequests(_("Too many invalid payment links were tried from your network. Please try again later."))
         Counter._record_failure(client_key)
         return link
+
+    @staticmethod
+    def _may_read_cards(link, provider):
+        """Whether the page may ask ``provider`` about a card: it takes payments for the link's invoices."""
+        return bool(provider) and provider.state != "disabled" and bool(request.env["account.move"].sudo().search_count(
+            [*link._get_open_documents_domain(PAYABLE_MOVE_TYPES), ("company_id", "=", provider.company_id.id)], limit=1,
+        ))
 
     @staticmethod
     def _count_card_read(link, provider):
@@ -291,10 +299,12 @@ class InvoicePayController(payment_portal.PaymentPortal):
             payment_method, provider = payment_token.payment_method_id, payment_token.provider_id
             self._count_card_read(link, provider)
             card = Transaction._invoice_pay_token_card_details(payment_token)
-        elif provider and provider.state != "disabled":
+        elif self._may_read_cards(link, provider):
             if confirmation_token or card_reference:
                 self._count_card_read(link, provider)
-            card = Transaction._invoice_pay_card_details(provider, confirmation_token or card_reference)
+            card = Transaction._invoice_pay_card_details(
+                provider, confirmation_token or card_reference, payment_method=payment_method,
+            )
         else:
             card = Transaction._invoice_pay_card_details(None, None)
         checkout = link._invoice_pay_prepare_checkout(
@@ -383,7 +393,9 @@ class InvoicePayController(payment_portal.PaymentPortal):
         if payment_token:
             card = Transaction._invoice_pay_token_card_details(payment_token)
         else:
-            card = Transaction._invoice_pay_card_details(provider, confirmation_token if card_bound else card_reference)
+            card = Transaction._invoice_pay_card_details(
+                provider, confirmation_token if card_bound else card_reference, payment_method=payment_method,
+            )
         checkout = link._invoice_pay_prepare_checkout(
             allocations, payment_method=payment_method, provider=provider, card=card,
         )
@@ -415,6 +427,36 @@ class InvoicePayController(payment_portal.PaymentPortal):
             )
         tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"
         return tx_sudo._get_processing_values()
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/stripe-confirm", **JSON_ROUTE)
+    @json_rate_limited
+    def invoice_pay_stripe_confirm(self, token, reference=None, **kwargs):
+        """Charge a Stripe page payment, once its transaction is committed (see ``/transaction``).
+
+        Called again for the same transaction (a retry after Stripe's answer was lost),
+        it makes the same request with the same idempotency key: Stripe charges once.
+        """
+        link = self._get_link_or_raise(token)
+        transaction = request.env["payment.transaction"].sudo().search([
+            ("reference", "=", reference if isinstance(reference, str) else ""),
+            ("invoice_pay_link_id", "=", link.id),
+            ("source_transaction_id", "=", False),
+        ], limit=1)
+        if not transaction or not transaction._invoice_pay_is_stripe_confirmed_here():
+            raise ValidationError(_("This payment could not be found. Please reload the page."))
+        try:
+            # One request at a time charges a transaction: a parallel one waits for nothing.
+            with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                request.env.execute_query(SQL(
+                    "SELECT id FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE NOWAIT", transaction.id,
+                ))
+        except psycopg2.errors.LockNotAvailable:
+            return {"status": "processing"}
+        transaction.invalidate_recordset()
+        if transaction.state != "draft":
+            # Already answered (a second click, a replayed request): nothing is sent again.
+            return {"status": transaction.state}
+        return transaction._invoice_pay_stripe_confirm()
 
     @staticmethod
     @contextlib.contextmanager

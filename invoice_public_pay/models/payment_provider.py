@@ -11,8 +11,11 @@ from odoo.addons.payment_stripe import utils as stripe_utils
 STRIPE_API_VERSION = "2026-10-28.endive"
 #: Where the SDK sends its requests; the tests point it at a local fake server.
 STRIPE_API_BASE = "https://api.stripe.com"
-#: Network errors are retried by the SDK (with the same idempotency key) this many times.
+#: Network errors are retried by the SDK (with the same idempotency key) this many times,
+#: each attempt waiting at most this long: all attempts stay well within a worker's
+#: ``limit_time_real`` (120 s by default).
 STRIPE_MAX_NETWORK_RETRIES = 2
+STRIPE_TIMEOUT_SECONDS = 20
 
 
 class PaymentProvider(models.Model):
@@ -37,6 +40,7 @@ class PaymentProvider(models.Model):
             stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": STRIPE_API_BASE},
             max_network_retries=STRIPE_MAX_NETWORK_RETRIES,
+            http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT_SECONDS),
             **self._invoice_pay_stripe_client_options(),
         )
 

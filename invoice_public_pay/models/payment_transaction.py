@@ -17,14 +17,18 @@ from odoo.tools import SQL, format_amount, mute_logger
 from odoo.tools.urls import urljoin
 
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
 from ..pay_core.fees import CARD_FUNDINGS, CardDetails
 from ..pay_core.money import to_decimal
 from ..pay_core.settlement import InvoiceClaim, plan_capture, plan_fee_refund, plan_payment, plan_refund
 from ..stored_pdfs import find_stored_pdf, store_pdf
-from ..stripe_helpers import card_details_from_stripe, is_confirmation_token_id, stripe_minor_amount
+from ..stripe_helpers import (
+    card_details_from_stripe,
+    is_confirmation_token_id,
+    stripe_minor_amount,
+    stripe_payment_method_type,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -169,8 +173,10 @@ class PaymentTransaction(models.Model):
         self.env["invoice.pay.settlement.line"].sudo().create(values)
 
     @api.model
-    def _invoice_pay_card_details(self, provider, card_reference):
+    def _invoice_pay_card_details(self, provider, card_reference, payment_method=None):
         """What ``provider`` tells of the card the customer is paying with, before the amount is fixed.
+
+        ``payment_method``: the method chosen, which the card entry must have been made for.
 
         ``card_reference`` is what the page sends for the provider to look up; a
         browser's own claim about a card is never trusted. Each provider that can
@@ -178,7 +184,7 @@ class PaymentTransaction(models.Model):
         unknown card (no surcharge).
         """
         reader = getattr(self, f"_invoice_pay_{provider.code}_card_details", None) if provider else None
-        details = reader(provider, card_reference) if reader and card_reference else None
+        details = reader(provider, card_reference, payment_method=payment_method) if reader and card_reference else None
         return replace(details, reference=card_reference) if details else CardDetails()
 
     @api.model
@@ -192,7 +198,7 @@ class PaymentTransaction(models.Model):
         return (reader(payment_token) if reader else None) or CardDetails()
 
     @api.model
-    def _invoice_pay_demo_card_details(self, provider, card_reference):
+    def _invoice_pay_demo_card_details(self, provider, card_reference, payment_method=None):
         """The demo provider: its test card numbers (spaces ignored); any other number is unknown."""
         if not isinstance(card_reference, str) or len(card_reference) > 40:
             return None
@@ -929,13 +935,17 @@ class PaymentTransaction(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _invoice_pay_stripe_card_details(self, provider, card_reference):
+    def _invoice_pay_stripe_card_details(self, provider, card_reference, payment_method=None):
         """The card of a ConfirmationToken the page created, as Stripe previews it.
 
-        :raise ValidationError: the token is unknown, expired or used, or Stripe cannot be reached
+        :raise ValidationError: the token is unknown, expired or used, made for another
+            kind of payment method than ``payment_method``, or Stripe cannot be reached
         """
         token = self._invoice_pay_stripe_read_confirmation_token(provider, card_reference)
         preview = token.get("payment_method_preview") or {}
+        if payment_method and preview.get("type") != stripe_payment_method_type(payment_method):
+            # A card entered under another method (or the reverse) would be priced as that method.
+            raise ValidationError(self._invoice_pay_card_unreadable_message())
         card = preview.get("card") if preview.get("type") == "card" else None
         return card_details_from_stripe(card, reference=card_reference)
 
@@ -982,42 +992,72 @@ class PaymentTransaction(models.Model):
         _logger.warning("Stripe could not be reached for provider %s: %s", provider.id, error)
         return _("The card could not be checked right now. Please try again in a moment.")
 
-    # Stripe: charging with the card entry that was priced
+    def _invoice_pay_is_stripe_confirmed_here(self):
+        """Whether this is a page payment that the server confirms with a priced card entry."""
+        self.ensure_one()
+        return (
+            self.provider_code == "stripe"
+            and self.operation == "online_direct"
+            and bool(self.invoice_pay_stripe_confirmation_token)
+        )
 
     def _get_specific_processing_values(self, processing_values):
-        """Override of `payment_stripe`: a pay page payment whose card was read is confirmed here.
+        """Override of `payment_stripe`: a pay page payment whose card was read is not charged yet.
 
-        The PaymentIntent is created for exactly this transaction's amount and confirmed
-        with the ConfirmationToken the page priced; the browser only finishes a 3-D
-        Secure challenge (``requires_action``), never confirms with the live form.
+        The transaction is committed first; the page then asks the server to charge
+        it (``_invoice_pay_stripe_confirm``, a request of its own), so that whatever
+        happens to that request, Stripe's payment always has its transaction: its
+        webhook finds it by reference, and a retry replays the same request.
+        """
+        if not self._invoice_pay_is_stripe_confirmed_here():
+            return super()._get_specific_processing_values(processing_values)
+        return {"invoice_pay_stripe_confirm": True}
+
+    def _apply_updates(self, payment_data):
+        """Override of `payment_stripe`: a pay page payment only takes news of its own PaymentIntent.
+
+        Stripe's return route fetches whatever PaymentIntent its URL names: another
+        payment's succeeded intent must not make this transaction done.
         """
         if (
-            self.provider_code != "stripe"
-            or self.operation != "online_direct"
-            or not self.invoice_pay_stripe_confirmation_token
+            self.provider_code == "stripe"
+            and self.invoice_pay_link_id
+            and self.operation in ("online_direct", "online_token")
+            and not self.source_transaction_id
         ):
-            return super()._get_specific_processing_values(processing_values)
-        return self._invoice_pay_stripe_confirm()
+            intent = payment_data.get("payment_intent") or {}
+            intent_id = intent.get("id")
+            if intent and (
+                intent.get("description") != self.reference
+                or (self.provider_reference and intent_id != self.provider_reference)
+            ):
+                _logger.warning(
+                    "Transaction %s: ignored Stripe data of PaymentIntent %s, which is not its own",
+                    self.reference, intent_id,
+                )
+                return None
+        return super()._apply_updates(payment_data)
 
     def _invoice_pay_stripe_return_url(self):
         base_url = self.provider_id.get_base_url()
         return urljoin(base_url, f"{StripeController._return_url}?{url_encode({'reference': self.reference})}")
 
     def _invoice_pay_stripe_payment_intent_params(self):
-        """The PaymentIntent of this transaction, created and confirmed in one request."""
-        payment_method_code = self.payment_method_id.primary_payment_method_id.code or self.payment_method_code
+        """The PaymentIntent of this transaction, created and confirmed in one request.
+
+        The same on every call for one transaction: a retry with the same idempotency
+        key is then answered with the first request's result.
+        """
         params = {
             "amount": stripe_minor_amount(self.amount, self.currency_id),
             "currency": self.currency_id.name.lower(),
             "description": self.reference,
             "capture_method": "manual" if self.provider_id.capture_manually else "automatic",
-            "payment_method_types": [
-                stripe_const.PAYMENT_METHODS_MAPPING.get(payment_method_code, payment_method_code),
-            ],
+            "payment_method_types": [stripe_payment_method_type(self.payment_method_id)],
             "confirm": True,
             "confirmation_token": self.invoice_pay_stripe_confirmation_token,
             "return_url": self._invoice_pay_stripe_return_url(),
-            "expand": ["payment_method"],
+            "expand": ["payment_method", "latest_charge"],
             "metadata": {"odoo_reference": self.reference, "invoice_pay_link": str(self.invoice_pay_link_id.id)},
         }
         if self.tokenize:
@@ -1026,7 +1066,7 @@ class PaymentTransaction(models.Model):
         return params
 
     def _invoice_pay_stripe_create_customer(self):
-        """A Stripe Customer for a card the customer asked to save (the id)."""
+        """A Stripe Customer for a card the customer asked to save (the id; the same one on a retry)."""
         client = self.provider_id._invoice_pay_stripe_client()
         customer = client.v1.customers.create(
             params={
@@ -1039,7 +1079,13 @@ class PaymentTransaction(models.Model):
         return customer.id
 
     def _invoice_pay_stripe_confirm(self):
-        """Create and confirm the PaymentIntent; what the page needs to finish."""
+        """Create and confirm the PaymentIntent of this committed transaction; what the page needs next.
+
+        :return: ``status`` (Stripe's, or ``error``, or ``retry`` when Stripe's answer
+            was lost: the same call may be made again, Stripe answers it once),
+            ``client_secret`` for 3-D Secure, ``payment_intent``, ``return_url`` and
+            ``error`` (a message for the customer)
+        """
         self.ensure_one()
         client = self.provider_id._invoice_pay_stripe_client()
         values = {"return_url": self._invoice_pay_stripe_return_url()}
@@ -1052,17 +1098,26 @@ class PaymentTransaction(models.Model):
             # Declined: Stripe made the PaymentIntent and left it waiting for another card.
             message = error.user_message or _("Your card was declined.")
             self._set_error(message)
-            return {**values, "invoice_pay_stripe": {"status": "error", "error": message}}
+            return {**values, "status": "error", "error": message}
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.IdempotencyError) as error:
+            # Stripe may have charged: the transaction stays as it is, for Stripe's webhook or a retry.
+            _logger.warning("Transaction %s: Stripe's answer to the payment is unknown: %s", self.reference, error)
+            return {**values, "status": "retry", "error": _(
+                "The card processor did not answer. Please try again: you will not be charged twice."
+            )}
         except stripe.StripeError as error:
             _logger.warning("Stripe refused the payment of transaction %s: %s", self.reference, error)
             message = _("The payment could not be processed and nothing was charged. Please try again.")
             self._set_error(message)
-            return {**values, "invoice_pay_stripe": {"status": "error", "error": message}}
+            return {**values, "status": "error", "error": message}
+        # payment_stripe reads the charge of a payment under its API version's name.
+        intent["charges"] = {"data": [intent["latest_charge"] if isinstance(intent.get("latest_charge"), dict) else {}]}
         payment_data = {"reference": self.reference}
         StripeController._include_payment_intent_in_payment_data(intent, payment_data)
         self._process("stripe", payment_data)
         return {
             **values,
+            "status": intent.get("status"),
             "client_secret": intent.get("client_secret") or "",
-            "invoice_pay_stripe": {"status": intent.get("status"), "payment_intent": intent.get("id")},
+            "payment_intent": intent.get("id"),
         }

@@ -40,6 +40,7 @@ class FakeStripe:
         self.payment_methods = {}
         self._outcomes = {}
         self._idempotent_answers = {}
+        self._answers_to_lose = 0
         self._server = None
         self._thread = None
 
@@ -92,11 +93,19 @@ class FakeStripe:
             self.requests.append(record)
             key = record["headers"].get("idempotency-key")
             if handler.command == "POST" and key and (split.path, key) in self._idempotent_answers:
-                status, answer = self._idempotent_answers[(split.path, key)]
+                first_params, status, answer = self._idempotent_answers[(split.path, key)]
+                if first_params != params:
+                    # As Stripe: a key is bound to the parameters of its first request.
+                    status, answer = _error(400, "idempotency_error", "Keys for idempotent requests can only "
+                                            "be used with the same parameters they were first used with.")
             else:
                 status, answer = self._route(handler.command, split.path, params)
                 if handler.command == "POST" and key:
-                    self._idempotent_answers[(split.path, key)] = (status, answer)
+                    self._idempotent_answers[(split.path, key)] = (params, status, answer)
+            if self._answers_to_lose:
+                # The request was carried out, but its answer never reaches the caller.
+                self._answers_to_lose -= 1
+                status, answer = _error(500, "api_error", "An unknown error occurred.")
         payload = json.dumps(answer).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
@@ -165,11 +174,20 @@ class FakeStripe:
         if status == "requires_payment_method":
             intent["last_payment_error"] = {"type": "card_error", "message": "Authentication failed."}
 
+    def lose_answers(self, count):
+        """The next ``count`` requests are carried out but answered with an HTTP 500."""
+        self._answers_to_lose = count
+
     def reset(self):
-        """Forget the requests and the idempotent answers (each test's database starts afresh)."""
+        """Forget everything (each test's database starts afresh, and its references repeat)."""
         with self._lock:
             self.requests.clear()
             self._idempotent_answers.clear()
+            self.confirmation_tokens.clear()
+            self.payment_intents.clear()
+            self.payment_methods.clear()
+            self._outcomes.clear()
+            self._answers_to_lose = 0
 
     def calls(self, method, path_pattern):
         """The recorded requests matching ``method`` and the regular expression ``path_pattern``."""
@@ -213,8 +231,15 @@ class FakeStripe:
 
     def _intent_answer(self, intent, params):
         answer = dict(intent)
-        if "payment_method" in self._expand(params) and intent.get("payment_method"):
+        expand = self._expand(params)
+        if "payment_method" in expand and intent.get("payment_method"):
             answer["payment_method"] = self.payment_methods.get(intent["payment_method"], intent["payment_method"])
+        if "latest_charge" in expand and intent.get("latest_charge"):
+            method = self.payment_methods.get(intent["payment_method"]) or {}
+            answer["latest_charge"] = {
+                "id": intent["latest_charge"], "object": "charge", "amount": intent["amount"],
+                "payment_method_details": {"type": "card", "card": dict(method.get("card") or {}, mandate=None)},
+            }
         return answer
 
     def _get_intent(self, intent_id, params):
@@ -234,7 +259,7 @@ class FakeStripe:
             "currency": params.get("currency"), "description": params.get("description"),
             "capture_method": params.get("capture_method", "automatic"),
             "client_secret": f"{intent_id}_secret_fake", "customer": params.get("customer"),
-            "last_payment_error": None, "next_action": None, "payment_method": None,
+            "last_payment_error": None, "next_action": None, "payment_method": None, "latest_charge": None,
             "status": "requires_payment_method", "livemode": False,
             "metadata": {key[len("metadata["):-1]: value for key, value in params.items()
                          if key.startswith("metadata[")},
@@ -266,6 +291,7 @@ class FakeStripe:
             else:
                 intent["status"] = "requires_capture" if manual else "succeeded"
                 intent["amount_received"] = 0 if manual else amount
+                intent["latest_charge"] = self._new_id("ch")
         elif params.get("confirm") in ("true", "True") and params.get("payment_method"):
             # payment_stripe's saved-card charge (off_session).
             intent["payment_method"] = params["payment_method"]

@@ -88,13 +88,24 @@ class StripePayPageCommon(InvoicePayPaymentCommon, HttpCase):
         )
         return self._rpc(f"{self.base_path}/transaction", params)
 
+    def _confirm(self, reference):
+        return self._rpc(f"{self.base_path}/stripe-confirm", {"reference": reference})
+
     def _priced_payment(self, allocations, confirmation_token):
-        """Quote with the card entry, then pay with it, as the page does; the processing values."""
+        """Quote with the card entry, create the transaction, then have it charged, as the page does.
+
+        :return: the quote, and the answer of ``/stripe-confirm`` with the transaction's reference
+        """
         quote, error = self._quote(allocations, confirmation_token)
         self.assertFalse(error, error)
-        result, error = self._stripe_transaction(allocations, confirmation_token, quote["fee_signature"])
+        intents_before = len(self.fake.payment_intents)
+        processing_values, error = self._stripe_transaction(allocations, confirmation_token, quote["fee_signature"])
         self.assertFalse(error, error)
-        return quote, result
+        self.assertEqual(processing_values["state"], "draft")
+        self.assertEqual(len(self.fake.payment_intents), intents_before, "nothing is charged before the commit")
+        result, error = self._confirm(processing_values["reference"])
+        self.assertFalse(error, error)
+        return quote, {**result, "reference": processing_values["reference"]}
 
     def _transaction(self, reference):
         return self.env["payment.transaction"].sudo().search([("reference", "=", reference)])
@@ -163,7 +174,7 @@ class TestStripePayPage(StripePayPageCommon):
         self.assertTrue(create["headers"].get("idempotency-key"))
 
         transaction = self._transaction(result["reference"])
-        self.assertEqual(result["invoice_pay_stripe"]["status"], "succeeded")
+        self.assertEqual(result["status"], "succeeded")
         self.assertEqual(transaction.state, "done")
         self.assertEqual(transaction.invoice_pay_stripe_confirmation_token, token)
         self.assertEqual(transaction.invoice_pay_card_funding, "credit")
@@ -183,7 +194,7 @@ class TestStripePayPage(StripePayPageCommon):
         allocations = [self._alloc(self.invoice_new, 1000.0)]
         quote, result = self._priced_payment(allocations, token)
         self.assertEqual(quote["fee"], 0.0)
-        self.assertEqual(result["invoice_pay_stripe"]["status"], "requires_action")
+        self.assertEqual(result["status"], "requires_action")
         self.assertTrue(result["client_secret"])
         transaction = self._transaction(result["reference"])
         self.assertEqual(transaction.state, "draft", "3-D Secure is still to be done in the browser")
@@ -227,8 +238,8 @@ class TestStripePayPage(StripePayPageCommon):
     def test_declined_card_is_told_and_books_nothing(self):
         token = self.fake.add_confirmation_token(funding="credit", outcome="declined")
         _quote, result = self._priced_payment([self._alloc(self.invoice_old, 100.0)], token)
-        self.assertEqual(result["invoice_pay_stripe"]["status"], "error")
-        self.assertEqual(result["invoice_pay_stripe"]["error"], "Your card was declined.")
+        self.assertEqual(result["status"], "error")
+        self.assertEqual(result["error"], "Your card was declined.")
         transaction = self._book(self._transaction(result["reference"]))
         self.assertEqual(transaction.state, "error")
         self.assertFalse(transaction.payment_id)
@@ -265,6 +276,103 @@ class TestStripePayPage(StripePayPageCommon):
         self.assertEqual(self.invoice_old.amount_residual, 200.0)
 
 
+    def test_lost_answer_is_charged_once_on_retry(self):
+        token = self.fake.add_confirmation_token(funding="credit")
+        allocations = [self._alloc(self.invoice_old, 100.0)]
+        quote, _error = self._quote(allocations, token)
+        processing_values, _error = self._stripe_transaction(allocations, token, quote["fee_signature"])
+        # Stripe charges, but its answer is lost (the SDK's own retries included).
+        self.fake.lose_answers(1 + provider_module.STRIPE_MAX_NETWORK_RETRIES)
+        result, error = self._confirm(processing_values["reference"])
+        self.assertFalse(error, error)
+        self.assertEqual(result["status"], "retry")
+        transaction = self._transaction(processing_values["reference"])
+        self.assertEqual(transaction.state, "draft", "neither failed nor paid until Stripe answers")
+        # The page confirms the same payment again: Stripe answers the first request.
+        result, _error = self._confirm(processing_values["reference"])
+        self.assertEqual(result["status"], "succeeded")
+        self.assertEqual(len(self.fake.payment_intents), 1, "charged once")
+        self._book(transaction)
+        self._assert_booked(transaction, {self.invoice_old: 100.0}, fee=3.0)
+        # Confirming once more sends nothing.
+        result, _error = self._confirm(processing_values["reference"])
+        self.assertEqual(result["status"], "done")
+        attempts = 1 + provider_module.STRIPE_MAX_NETWORK_RETRIES
+        self.assertEqual(len(self.fake.calls("POST", "/v1/payment_intents")), attempts + 1)
+
+    def test_lost_answer_then_webhook_books_it(self):
+        token = self.fake.add_confirmation_token(funding="debit")
+        allocations = [self._alloc(self.invoice_new, 250.0)]
+        quote, _error = self._quote(allocations, token)
+        processing_values, _error = self._stripe_transaction(allocations, token, quote["fee_signature"])
+        self.fake.lose_answers(1 + provider_module.STRIPE_MAX_NETWORK_RETRIES)
+        result, _error = self._confirm(processing_values["reference"])
+        self.assertEqual(result["status"], "retry")
+        [intent_id] = self.fake.payment_intents
+        # The transaction was committed before Stripe was asked: its webhook finds it.
+        self.assertEqual(self._send_webhook("payment_intent.succeeded", intent_id).status_code, 200)
+        transaction = self._book(self._transaction(processing_values["reference"]))
+        self.assertEqual(transaction.state, "done")
+        self._assert_booked(transaction, {self.invoice_new: 250.0}, fee=0.0)
+
+    def test_saving_the_card_while_paying(self):
+        self.stripe_provider.allow_tokenization = True
+        self.authenticate("ipp_portal", "ipp_portal")
+        token = self.fake.add_confirmation_token(funding="debit")
+        allocations = [self._alloc(self.invoice_old, 100.0)]
+        quote, _error = self._quote(allocations, token)
+        processing_values, error = self._stripe_transaction(
+            allocations, token, quote["fee_signature"], tokenization_requested=True,
+        )
+        self.assertFalse(error, error)
+        result, error = self._confirm(processing_values["reference"])
+        self.assertFalse(error, error)
+        self.assertEqual(result["status"], "succeeded")
+        [create] = self.fake.calls("POST", "/v1/payment_intents")
+        self.assertEqual(create["params"]["setup_future_usage"], "off_session")
+        self.assertTrue(create["params"]["customer"].startswith("cus_"))
+        transaction = self._book(self._transaction(processing_values["reference"]))
+        self.assertEqual(transaction.state, "done")
+        self.assertEqual(transaction.token_id.stripe_payment_method, self.fake.payment_intents[
+            transaction.provider_reference]["payment_method"])
+        self.assertEqual(transaction.token_id.partner_id, self.contact)
+        self._assert_booked(transaction, {self.invoice_old: 100.0}, fee=0.0)
+
+    def test_return_route_ignores_another_payments_intent(self):
+        paid = self.fake.add_confirmation_token(funding="credit")
+        _quote, first = self._priced_payment([self._alloc(self.invoice_old, 100.0)], paid)
+        first_intent = self._transaction(first["reference"]).provider_reference
+        waiting = self.fake.add_confirmation_token(funding="credit", outcome="requires_action")
+        _quote, second = self._priced_payment([self._alloc(self.invoice_mid, 100.0)], waiting)
+        second_tx = self._transaction(second["reference"])
+        # A visitor points Stripe's return route of the second payment at the first one's intent.
+        self.url_open(f"/payment/stripe/return?reference={second_tx.reference}&payment_intent={first_intent}",
+                      allow_redirects=False)
+        self._book(second_tx)
+        self.assertEqual(second_tx.state, "draft")
+        self.assertFalse(second_tx.payment_id)
+        self.assertEqual(self.invoice_mid.amount_residual, 250.5)
+
+    def test_link_fills_in_a_card_that_is_priced_as_such(self):
+        allocations = [self._alloc(self.invoice_old, 100.0)]
+        link_credit = self.fake.add_confirmation_token(funding="credit", wallet="link")
+        quote, error = self._quote(allocations, link_credit)
+        self.assertFalse(error, error)
+        self.assertEqual(quote["fee"], 3.0, "Link shows no amount before the card is known: a credit card pays")
+
+    def test_card_entry_of_another_method_is_refused(self):
+        ideal = self.fake.add_confirmation_token(payment_method_type="ideal")
+        _quote, error = self._quote([self._alloc(self.invoice_old, 100.0)], ideal)
+        self.assertEqual(error, "Your card details could not be read any more. Please enter your card again.")
+
+    def test_confirm_route_only_charges_this_links_stripe_payments(self):
+        demo_tx = self._start_payment([self._alloc(self.invoice_old, 10.0)])
+        for reference in (demo_tx.reference, "INV/2026/99999", None, ["x"]):
+            _result, error = self._confirm(reference)
+            self.assertEqual(error, "This payment could not be found. Please reload the page.", reference)
+        self.assertFalse(self.fake.calls("POST", "/v1/payment_intents"))
+
+
 class TestStripeCardEntryGuards(StripePayPageCommon):
     """A card entry other than the one priced, used, expired or unknown: refused, nothing charged."""
 
@@ -293,7 +401,7 @@ class TestStripeCardEntryGuards(StripePayPageCommon):
         token = self.fake.add_confirmation_token(funding="credit")
         _quote, result = self._priced_payment(allocations, token)
         self.assertEqual(self._transaction(result["reference"]).state, "done")
-        self.fake.reset()
+        self.fake.requests.clear()
         before = self.env["payment.transaction"].sudo().search_count([])
         expired = self.fake.add_confirmation_token(funding="credit", expired=True)
         message = "Your card details could not be read any more. Please enter your card again."

@@ -4,7 +4,7 @@ from odoo.tests import HttpCase, tagged
 
 #: The Hoot suite of this addon's unit tests (static/tests/unit), and how many it holds.
 HOOT_SUITE = "@invoice_public_pay"
-HOOT_TEST_COUNT = 6
+HOOT_TEST_COUNT = 7
 
 
 def hoot_job_id(name):

@@ -54,13 +54,15 @@ class TestStripeTestMode(InvoicePayPaymentCommon, HttpCase):
             confirmation_token=confirmation_token, fee_signature=quote["fee_signature"],
         ))
         self.assertFalse(error, error)
-        return quote, result, self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+        confirmed, error = self._rpc(f"{self.base_path}/stripe-confirm", {"reference": result["reference"]})
+        self.assertFalse(error, error)
+        return quote, confirmed, self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
 
     def test_credit_card_surcharged_and_booked(self):
         allocations = [self._alloc(self.invoice_old, 100.0)]
         quote, result, transaction = self._pay(allocations, self._card_entry("pm_card_visa"))
         self.assertEqual(quote["fee"], 3.0)
-        self.assertEqual(result["invoice_pay_stripe"]["status"], "succeeded")
+        self.assertEqual(result["status"], "succeeded")
         self.assertEqual(transaction.state, "done")
         transaction._post_process()
         self.assertEqual(self.invoice_old.amount_residual, 300.0)
@@ -74,7 +76,7 @@ class TestStripeTestMode(InvoicePayPaymentCommon, HttpCase):
     def test_authentication_required(self):
         _quote, result, transaction = self._pay([self._alloc(self.invoice_old, 100.0)],
                                                 self._card_entry("pm_card_authenticationRequired"))
-        self.assertEqual(result["invoice_pay_stripe"]["status"], "requires_action")
+        self.assertEqual(result["status"], "requires_action")
         self.assertEqual(transaction.state, "draft")
 
     def test_reused_card_entry_is_refused(self):

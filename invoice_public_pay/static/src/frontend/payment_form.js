@@ -1,5 +1,5 @@
 import { _t } from "@web/core/l10n/translation";
-import { rpc } from "@web/core/network/rpc";
+import { RPCError, rpc } from "@web/core/network/rpc";
 import { patch } from "@web/core/utils/patch";
 
 import { PaymentForm } from "@payment/interactions/payment_form";
@@ -62,9 +62,21 @@ patch(PaymentForm.prototype, {
      */
     _invoicePayMustReadCard(radio) {
         return (
-            this._getProviderCode(radio) === "stripe" &&
-            this._getPaymentOptionType(radio) !== "token" &&
+            this._invoicePayIsStripeForm(radio) &&
             this.invoicePayStripeCard?.optionId !== this._getPaymentOptionId(radio)
+        );
+    },
+
+    /**
+     * Whether the option is Stripe's Payment Element (not a saved card).
+     *
+     * @param {HTMLInputElement} radio
+     * @return {boolean}
+     */
+    _invoicePayIsStripeForm(radio) {
+        return (
+            this._getProviderCode(radio) === "stripe" &&
+            this._getPaymentOptionType(radio) !== "token"
         );
     },
 
@@ -87,7 +99,7 @@ patch(PaymentForm.prototype, {
             return;
         }
         paymentElement.invoicePayWatched = true;
-        paymentElement.on("change", () => {
+        const forgetCard = () => {
             if (this.invoicePayStripeCard?.optionId === optionId) {
                 this.invoicePayStripeCard = null;
                 const checkedRadio = this.el.querySelector("input[name='o_payment_radio']:checked");
@@ -95,7 +107,15 @@ patch(PaymentForm.prototype, {
                     this._invoicePayRequote(checkout, checkedRadio).catch(() => {});
                 }
             }
-        });
+        };
+        paymentElement.on("change", forgetCard);
+        // Saving the card or not is part of the card entry Stripe reads.
+        const tokenize = this._getInlineForm(radio)?.querySelector(
+            "input[name='o_payment_tokenize_checkbox']"
+        );
+        if (tokenize) {
+            this.addListener(tokenize, "change", forgetCard);
+        }
     },
 
     /**
@@ -149,9 +169,13 @@ patch(PaymentForm.prototype, {
     async _initiatePaymentFlow(providerCode, paymentOptionId, paymentMethodCode, flow) {
         const checkout = this._getInvoicePayCheckout();
         const checkedRadio = this.el.querySelector("input[name='o_payment_radio']:checked");
-        if (checkout && checkedRadio && this._invoicePayMustReadCard(checkedRadio)) {
-            // First click ("Continue"): Stripe reads the card, the server prices it.
-            await this._invoicePayReadStripeCard(checkout, checkedRadio, paymentOptionId);
+        if (checkout && checkedRadio && this._invoicePayIsStripeForm(checkedRadio)) {
+            if (this._invoicePayMustReadCard(checkedRadio)) {
+                // First click ("Continue"): Stripe reads the card, the server prices it.
+                await this._invoicePayReadStripeCard(checkout, checkedRadio, paymentOptionId);
+            } else {
+                await this._invoicePayStripePay(checkout, checkedRadio, paymentMethodCode);
+            }
             this._enableButton();
             return;
         }
@@ -159,12 +183,59 @@ patch(PaymentForm.prototype, {
             return await super._initiatePaymentFlow(...arguments);
         } catch (error) {
             if (checkout && checkedRadio) {
-                // A refused card entry (used, expired, not the one priced) is read again.
-                this.invoicePayStripeCard = null;
                 await this._invoicePayRequote(checkout, checkedRadio).catch(() => {});
             }
             throw error;
         }
+    },
+
+    /**
+     * Pay with the card Stripe read: the server creates the transaction (committed), then
+     * charges it with the card entry priced; the browser only finishes 3-D Secure.
+     *
+     * Payment_stripe's own flow is not used here: it would submit the form again (a
+     * wallet's sheet would open twice) and confirm with what the form holds.
+     *
+     * @param {HTMLElement} checkout
+     * @param {HTMLInputElement} radio
+     * @param {string} paymentMethodCode
+     */
+    async _invoicePayStripePay(checkout, radio, paymentMethodCode) {
+        let reference = this.invoicePayRetryReference;
+        if (!reference) {
+            const params = this._prepareTransactionRouteParams();
+            // Once sent, a card entry is used or refused: the next attempt reads the card again.
+            this.invoicePayStripeCard = null;
+            try {
+                const processingValues = await this.waitFor(
+                    rpc(this.paymentContext.transactionRoute, params)
+                );
+                reference = processingValues.reference;
+            } catch (error) {
+                if (!(error instanceof RPCError)) {
+                    throw error;
+                }
+                await this._invoicePayRequote(checkout, radio).catch(() => {});
+                this._displayErrorDialog(_t("Payment processing failed"), error.data.message);
+                return;
+            }
+        }
+        const result = await this.waitFor(
+            rpc(`${checkout.dataset.basePath}/stripe-confirm`, { reference })
+        );
+        const { redirect, error, retry } = await this.waitFor(
+            finishStripePayment(this.stripeJS, result)
+        );
+        if (redirect) {
+            window.location = redirect;
+            return;
+        }
+        // Stripe's answer lost: the same payment is confirmed again (charged once).
+        this.invoicePayRetryReference = retry ? reference : null;
+        if (!retry) {
+            this._adaptSubmitButtonLabel(paymentMethodCode);
+        }
+        this._displayErrorDialog(_t("Payment processing failed"), error);
     },
 
     /**
@@ -195,29 +266,6 @@ patch(PaymentForm.prototype, {
             this._adaptSubmitButtonLabel(this._getPaymentMethodCode(radio));
             this._displayErrorDialog(_t("Payment processing failed"), requoteError.data?.message);
         }
-    },
-
-    /**
-     * Stripe on this page: the server created and confirmed the payment; finish 3-D Secure if asked.
-     *
-     * @override method from @payment_stripe/interactions/payment_form
-     */
-    async _processDirectFlow(providerCode, paymentOptionId, paymentMethodCode, processingValues) {
-        if (providerCode !== "stripe" || !processingValues.invoice_pay_stripe) {
-            return super._processDirectFlow(...arguments);
-        }
-        const { redirect, error } = await this.waitFor(
-            finishStripePayment(this.stripeJS, processingValues)
-        );
-        if (error) {
-            // The card entry is spent: the customer enters a card again.
-            this.invoicePayStripeCard = null;
-            this._adaptSubmitButtonLabel(paymentMethodCode);
-            this._displayErrorDialog(_t("Payment processing failed"), error);
-            this._enableButton();
-            return;
-        }
-        window.location = redirect;
     },
 
     /**

@@ -31,29 +31,31 @@ export async function readStripeCard(stripeJS, elements) {
 }
 
 /**
- * Finish a payment the server created and confirmed with the ConfirmationToken.
+ * Finish a payment the server charged with the ConfirmationToken (its `/stripe-confirm` answer).
  *
  * @param {object} stripeJS - the `Stripe(...)` instance
- * @param {object} processingValues - what the page's `/transaction` route answered
- * @return {Promise<{redirect?: string, error?: string}>} where to go next, or what went wrong
+ * @param {object} result - `status` (Stripe's, `error` or `retry`), `error`, `client_secret`,
+ *     `payment_intent`, `return_url`
+ * @return {Promise<{redirect?: string, error?: string, retry?: boolean}>} where to go next, or
+ *     what went wrong (`retry`: the same payment may be confirmed again, it is charged once)
  */
-export async function finishStripePayment(stripeJS, processingValues) {
-    const result = processingValues.invoice_pay_stripe || {};
-    if (result.error) {
+export async function finishStripePayment(stripeJS, result) {
+    if (result.status === "error") {
         return { error: result.error };
     }
+    if (result.status === "retry") {
+        return { error: result.error, retry: true };
+    }
     if (result.status === "requires_action") {
-        const { error } = await stripeJS.handleNextAction({
-            clientSecret: processingValues.client_secret,
-        });
+        const { error } = await stripeJS.handleNextAction({ clientSecret: result.client_secret });
         if (error) {
             return { error: error.message };
         }
         // Stripe's return route reads the PaymentIntent and updates the payment.
-        const url = new URL(processingValues.return_url, window.location.origin);
+        const url = new URL(result.return_url, window.location.origin);
         url.searchParams.set("payment_intent", result.payment_intent);
         return { redirect: url.pathname + url.search };
     }
-    // Confirmed (or being processed): Odoo's status page takes the customer back to the invoices.
+    // Charged, authorized or being processed: Odoo's status page takes the customer back.
     return { redirect: "/payment/status" };
 }

@@ -65,12 +65,13 @@ test("a token Stripe refuses to create is reported", async () => {
     expect(result).toEqual({ error: "Your card has expired." });
 });
 
-test("a payment the server confirmed goes to Odoo's status page, never confirmed again", async () => {
+test("a payment the server charged goes to Odoo's status page, never confirmed again", async () => {
     const stripe = makeStripe();
     const result = await finishStripePayment(stripe, {
+        status: "succeeded",
         client_secret: "pi_1_secret",
+        payment_intent: "pi_1",
         return_url: "/payment/stripe/return?reference=INV-1",
-        invoice_pay_stripe: { status: "succeeded", payment_intent: "pi_1" },
     });
     expect(result).toEqual({ redirect: "/payment/status" });
     expect(stripe.calls).toEqual([]);
@@ -79,9 +80,10 @@ test("a payment the server confirmed goes to Odoo's status page, never confirmed
 test("3-D Secure is finished in the browser, then Stripe's return route reads the payment", async () => {
     const stripe = makeStripe();
     const result = await finishStripePayment(stripe, {
+        status: "requires_action",
         client_secret: "pi_1_secret",
+        payment_intent: "pi_1",
         return_url: "http://localhost:8069/payment/stripe/return?reference=INV-1",
-        invoice_pay_stripe: { status: "requires_action", payment_intent: "pi_1" },
     });
     expect(stripe.calls).toEqual([["handleNextAction", { clientSecret: "pi_1_secret" }]]);
     expect(result).toEqual({
@@ -93,16 +95,28 @@ test("a failed challenge or a declined card is shown, with nowhere to go", async
     const failed = await finishStripePayment(
         makeStripe({ nextActionError: "Authentication failed." }),
         {
+            status: "requires_action",
             client_secret: "pi_1_secret",
+            payment_intent: "pi_1",
             return_url: "/payment/stripe/return?reference=INV-1",
-            invoice_pay_stripe: { status: "requires_action", payment_intent: "pi_1" },
         }
     );
     expect(failed).toEqual({ error: "Authentication failed." });
     const stripe = makeStripe();
     const declined = await finishStripePayment(stripe, {
-        invoice_pay_stripe: { status: "error", error: "Your card was declined." },
+        status: "error",
+        error: "Your card was declined.",
     });
     expect(declined).toEqual({ error: "Your card was declined." });
+    expect(stripe.calls).toEqual([]);
+});
+
+test("a lost answer of Stripe lets the customer confirm the same payment again", async () => {
+    const stripe = makeStripe();
+    const lost = await finishStripePayment(stripe, {
+        status: "retry",
+        error: "The card processor did not answer.",
+    });
+    expect(lost).toEqual({ error: "The card processor did not answer.", retry: true });
     expect(stripe.calls).toEqual([]);
 });
