@@ -83,6 +83,8 @@ def test_several_credits_on_one_invoice_up_to_its_amount_due():
     ([pair(10, 1, "1.001")], ("invalid_amount", 10, 1)),
     ([pair(10, 1, "NaN")], ("invalid_amount", 10, 1)),
     ([pair(10, 1, "1"), pair(10, 1, "2")], ("duplicate", 10, 1)),
+    ([pair(10, 1, "1"), pair(12, 1, "1")], ("mixed_currency", 12, 1)),
+    ([pair(10, 1, "1"), pair(13, 2, "1")], ("mixed_company", 13, 2)),
 ])
 def test_refusals_name_the_pair(pairs, expected):
     assert error_of(pairs) == expected

@@ -89,17 +89,25 @@ def plan_credit_application(
     ``raw_pairs`` is a list of ``{"credit_line_id": int, "invoice_id": int, "amount": ...}``
     (amounts as :func:`pay_core.money.parse_amount` reads them). ``open_invoices``
     give what each invoice may still take (its amount due less what a processing
-    payment reserves). ``decimal_places`` is one precision, or one per currency id.
+    payment reserves). All pairs are of one company and currency. ``decimal_places``
+    is one precision, or one per currency id.
     The structure of the whole list is checked first, then each pair in order; the
     totals per credit and per invoice last. The first problem is raised as
     :class:`CreditApplicationError`, so the same input always gives the same error.
     """
     _check_structure(raw_pairs, max_pairs)
     applications = []
+    first_credit = None
     for entry in raw_pairs:
         credit = open_credits.get(entry["credit_line_id"])
         if credit is None:
             raise CreditApplicationError("unknown_credit", entry["credit_line_id"], entry["invoice_id"])
+        # One application is one journal entry: one company, one currency.
+        first_credit = first_credit or credit
+        if credit.company_id != first_credit.company_id:
+            raise CreditApplicationError("mixed_company", credit.credit_line_id, entry["invoice_id"])
+        if credit.currency_id != first_credit.currency_id:
+            raise CreditApplicationError("mixed_currency", credit.credit_line_id, entry["invoice_id"])
         invoice = open_invoices.get(entry["invoice_id"])
         if invoice is None:
             raise CreditApplicationError("unknown_invoice", credit.credit_line_id, entry["invoice_id"])
