@@ -24,6 +24,11 @@
         "report/report_invoice_templates.xml",
         "data/mail_templates_pay_button.xml",
         "views/res_config_settings_views.xml",
+        "report/invoice_pay_statement_report.xml",
+        "views/invoice_pay_statement_templates.xml",
+        "views/res_partner_statement_views.xml",
+        "views/mail_compose_message_views.xml",
+        "views/invoice_pay_link_report_views.xml",
     ],
     "demo": [
         "demo/invoice_public_pay_demo.xml",

@@ -14,3 +14,7 @@ from . import res_config_settings
 from . import invoice_pay_guard
 from . import account_payment
 from . import ir_http
+from . import invoice_pay_statement
+from . import report_invoice_pay_statement
+from . import invoice_pay_link_report
+from . import res_partner_statement

@@ -25,3 +25,5 @@ from . import test_fee_kinds
 from . import test_stripe
 from . import test_stripe_js
 from . import test_stripe_test_mode
+from . import test_statement
+from . import test_link_report
