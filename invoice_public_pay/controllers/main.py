@@ -326,6 +326,18 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._get_link_or_raise(token)
         return {"allocations": link._invoice_pay_spread_amount(amount, str(group or ""))}
 
+    @http.route(f"{INVOICE_PAY_ROUTE}/apply-credits", **JSON_ROUTE)
+    @json_rate_limited
+    def invoice_pay_apply_credits(self, token, credits=None, **kwargs):
+        """Apply the customer's open credits to the invoices and amounts they chose, at once.
+
+        ``credits``: ``[{"credit_line_id", "invoice_id", "amount"}]``; refused as a whole
+        with a message, nothing written, when one pair cannot be applied.
+        """
+        link = self._get_link_or_raise(token)
+        entry = link._invoice_pay_apply_credits(credits)
+        return {"entry": entry.name}
+
     @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_payment_form(self, token, allocations=None, **kwargs):

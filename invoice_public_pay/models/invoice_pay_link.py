@@ -1,16 +1,19 @@
 import hashlib
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
-from odoo.tools import consteq, format_date, mute_logger
+from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger
 from odoo.tools.misc import hmac
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
+from ..pay_core.credits import CreditApplicationError, OpenCredit, applied_total, plan_credit_application
 from ..pay_core.money import to_decimal
 from ..pay_core.tokens import generate_token, is_well_formed_token
 from ..stored_pdfs import find_stored_pdf, store_pdf
@@ -22,6 +25,8 @@ INVOICE_PAY_ROUTE = "/invoice-pay"
 #: Description prefix of the invoice PDFs a link printed: "<mark><invoice id> <checksum>".
 INVOICE_PDF_MARK = "invoice_public_pay invoice PDF "
 PAYABLE_MOVE_TYPES = ("out_invoice", "out_receipt")
+#: States of a page transaction whose allocations still reserve part of their invoices.
+PROCESSING_STATES = ("pending", "authorized")
 
 
 class InvoicePayLink(models.Model):
@@ -370,7 +375,11 @@ class InvoicePayLink(models.Model):
             "partner": self.partner_id,
             "company": self._get_page_company([{"company": company} for company in invoices.company_id]),
             "groups": self._group_invoices(invoices),
-            "credit_notes": self._get_open_credit_notes(),
+            # Credit notes of companies that let customers apply credits are among ``credits``.
+            "credit_notes": self._get_open_credit_notes().filtered(
+                lambda credit_note: not credit_note.company_id.invoice_pay_allow_credits
+            ),
+            "credits": self._get_credit_values(invoices),
             "today": today,
             "base_path": f"/invoice-pay/{self.token}",
             # Plain formatting: the field widgets cost a few milliseconds per row.
@@ -475,3 +484,267 @@ class InvoicePayLink(models.Model):
                 for sequence, (invoice, amount) in enumerate(checkout.lines)
             ],
         }
+
+    # ------------------------------------------------------------
+    # Credits in the customer's favour, applied by the customer
+    # ------------------------------------------------------------
+
+    def _get_open_credits_domain(self):
+        """Open receivable lines in the customer's favour, of companies that let customers apply them.
+
+        Posted credit notes and customer payments not matched yet.
+        """
+        self.ensure_one()
+        return [
+            ("partner_id.commercial_partner_id", "=", self.partner_id.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual_currency", "<", 0),
+            ("company_id.invoice_pay_allow_credits", "=", True),
+            "|", ("move_id.move_type", "=", "out_refund"), ("move_id.origin_payment_id", "!=", False),
+        ]
+
+    def _get_open_credits(self, extra_domain=()):
+        """The open credit lines (sudo), oldest first, fetched in one query with what the page shows."""
+        self.ensure_one()
+        return self.env["account.move.line"].sudo().search_fetch(
+            [*self._get_open_credits_domain(), *extra_domain],
+            ["move_id", "move_name", "date", "amount_residual_currency", "company_id", "currency_id", "account_id"],
+            order="date, id",
+        )
+
+    def _get_credit_values(self, invoices):
+        """What the page shows of each open credit: its amount and the invoices it may go to."""
+        groups = {group["key"]: group for group in self._group_invoices(invoices)}
+        values = []
+        for line in self._get_open_credits():
+            group = groups.get(f"{line.company_id.id}-{line.currency_id.id}")
+            values.append({
+                "line": line,
+                "name": line.move_name,
+                "date": line.date,
+                "currency": line.currency_id,
+                "amount_open": -line.amount_residual_currency,
+                "group_key": group["key"] if group else "",
+                "invoices": group["invoices"].filtered(lambda invoice: invoice.payment_state != "blocked")
+                if group else self.env["account.move"],
+            })
+        return values
+
+    @api.model
+    def _to_open_credit(self, line):
+        return OpenCredit(
+            credit_line_id=line.id,
+            amount_open=to_decimal(-line.amount_residual_currency, line.currency_id.decimal_places),
+            company_id=line.company_id.id,
+            currency_id=line.currency_id.id,
+        )
+
+    def _invoice_pay_reserved_amounts(self, invoices):
+        """What this link's processing page payments reserve of each of ``invoices`` (Decimal by invoice id).
+
+        A payment pending or authorized, or done and not booked yet, will take its
+        allocations: a credit must not take them first.
+        """
+        self.ensure_one()
+        allocations = self.env["invoice.pay.allocation"].sudo().search_fetch([
+            ("invoice_id", "in", invoices.ids),
+            ("transaction_id.invoice_pay_link_id", "=", self.id),
+            "|", ("transaction_id.state", "in", PROCESSING_STATES),
+            "&", ("transaction_id.state", "=", "done"), ("transaction_id.is_post_processed", "=", False),
+        ], ["invoice_id", "amount", "amount_applied"])
+        reserved = {}
+        for allocation in allocations:
+            places = allocation.invoice_id.currency_id.decimal_places
+            left = max(to_decimal(allocation.amount - allocation.amount_applied, places), Decimal(0))
+            reserved[allocation.invoice_id.id] = reserved.get(allocation.invoice_id.id, Decimal(0)) + left
+        return reserved
+
+    @api.model
+    def _requested_ids(self, raw_pairs, key):
+        if not isinstance(raw_pairs, list):
+            return []
+        return [
+            entry[key] for entry in raw_pairs
+            if isinstance(entry, dict) and isinstance(entry.get(key), int) and not isinstance(entry.get(key), bool)
+        ]
+
+    def _invoice_pay_lock_credit_application(self, credit_lines, invoices):
+        """Lock the credit lines and the invoices' receivable lines until the end of the transaction.
+
+        Two tabs applying the same credit: the second waits here; once the first has
+        committed, PostgreSQL raises a serialization failure and Odoo retries the
+        request, which then sees what is left of the credit.
+        """
+        term_lines = invoices.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        lines = credit_lines | term_lines
+        if lines:
+            with mute_logger("odoo.sql_db"):
+                self.env.execute_query(SQL(
+                    "SELECT id FROM account_move_line WHERE id IN %s ORDER BY id FOR NO KEY UPDATE", tuple(lines.ids)
+                ))
+            lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
+            invoices.invalidate_recordset(["amount_residual", "payment_state"])
+        return credit_lines.filtered(lambda line: not line.reconciled), term_lines.filtered(
+            lambda line: not line.reconciled
+        )
+
+    def _invoice_pay_apply_credits(self, raw_pairs):
+        """Apply the customer's open credits to their invoices, exactly, at once.
+
+        :param raw_pairs: the ``credits`` received from the page:
+            ``[{"credit_line_id": int, "invoice_id": int, "amount": number or string}]``
+        :return: the posted journal entry (sudo)
+        :raise ValidationError: with a message for the customer; nothing is written
+        """
+        self.ensure_one()
+        credit_lines = self._get_open_credits([("id", "in", self._requested_ids(raw_pairs, "credit_line_id"))])
+        invoices = self.env["account.move"].sudo().search_fetch([
+            *self._get_open_documents_domain(PAYABLE_MOVE_TYPES),
+            ("id", "in", self._requested_ids(raw_pairs, "invoice_id")),
+        ], ["name", "amount_residual", "company_id", "currency_id", "payment_state", "invoice_date_due",
+            "invoice_date"])
+        credit_lines, term_lines = self._invoice_pay_lock_credit_application(credit_lines, invoices)
+        invoices = term_lines.move_id
+        reserved = self._invoice_pay_reserved_amounts(invoices)
+        open_invoices = {}
+        for invoice in invoices:
+            open_invoice = self._to_open_invoice(invoice)
+            available = max(open_invoice.amount_due - reserved.get(invoice.id, Decimal(0)), Decimal(0))
+            open_invoices[invoice.id] = replace(open_invoice, amount_due=available)
+        open_credits = {line.id: self._to_open_credit(line) for line in credit_lines}
+        decimal_places = {line.currency_id.id: line.currency_id.decimal_places for line in credit_lines}
+        try:
+            applications = plan_credit_application(raw_pairs, open_credits, open_invoices, decimal_places)
+        except CreditApplicationError as error:
+            raise ValidationError(self._credit_error_message(error, credit_lines, invoices, reserved)) from error
+        entry = self._invoice_pay_book_credits(applications, credit_lines, term_lines)
+        self._invoice_pay_log_credits(entry, applications, credit_lines, invoices)
+        return entry
+
+    def _invoice_pay_credit_journal(self, company):
+        journal = self.env["account.journal"].sudo().search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1,
+        )
+        if not journal:
+            raise ValidationError(_("Credits cannot be applied online at the moment. Please contact us."))
+        return journal
+
+    def _invoice_pay_book_credits(self, applications, credit_lines, term_lines):
+        """One entry with a pair of receivable lines per application, each reconciled with its own side.
+
+        Odoo's reconciliation matches the smaller remaining amount: the line against the
+        credit takes exactly the amount applied from it, the line against the invoice
+        exactly the amount applied to it.
+        """
+        credit_by_id = {line.id: line for line in credit_lines}
+        lines_by_invoice = term_lines.grouped("move_id")
+        invoices_by_id = {invoice.id: invoice for invoice in term_lines.move_id}
+        first_credit = credit_by_id[applications[0].credit_line_id]
+        company, currency = first_credit.company_id, first_credit.currency_id
+        date = fields.Date.context_today(self)
+        line_values = []
+        for application in applications:
+            credit_line = credit_by_id[application.credit_line_id]
+            invoice = invoices_by_id[application.invoice_id]
+            amount = float(application.amount)
+            balance = currency._convert(amount, company.currency_id, company, date)
+            label = _("%(credit)s applied to %(invoice)s", credit=credit_line.move_name, invoice=invoice.name)
+            common = {"name": label, "partner_id": self.partner_id.id, "currency_id": currency.id}
+            line_values += [
+                {**common, "account_id": credit_line.account_id.id, "amount_currency": amount, "balance": balance},
+                {**common, "account_id": lines_by_invoice[invoice][:1].account_id.id,
+                 "amount_currency": -amount, "balance": -balance},
+            ]
+        entry = self.env["account.move"].sudo().with_company(company).create({
+            "move_type": "entry",
+            "journal_id": self._invoice_pay_credit_journal(company).id,
+            "date": date,
+            "company_id": company.id,
+            "ref": _("Credits applied by the customer on the pay page"),
+            "line_ids": [Command.create(values) for values in line_values],
+        })
+        entry.action_post()
+        entry_lines = entry.line_ids.sorted("id")
+        to_credit, to_invoice = {}, {}
+        for application, debit, credit in zip(applications, entry_lines[0::2], entry_lines[1::2], strict=True):
+            to_credit[application.credit_line_id] = to_credit.get(application.credit_line_id, debit.browse()) | debit
+            to_invoice[application.invoice_id] = to_invoice.get(application.invoice_id, credit.browse()) | credit
+        plan = [credit_by_id[credit_id] | lines for credit_id, lines in to_credit.items()] + [
+            lines_by_invoice[invoices_by_id[invoice_id]].filtered(
+                lambda line, account=lines.account_id: line.account_id == account
+            ) | lines
+            for invoice_id, lines in to_invoice.items()
+        ]
+        self.env["account.move.line"].sudo()._reconcile_plan(plan)
+        return entry
+
+    def _invoice_pay_log_credits(self, entry, applications, credit_lines, invoices):
+        """Note the application on the invoices and the credits, as the customer; log it on the link."""
+        credit_by_id = {line.id: line for line in credit_lines}
+        invoices_by_id = {invoice.id: invoice for invoice in invoices}
+        currency = credit_lines[:1].currency_id
+        bodies = {}
+        for application in applications:
+            credit_move = credit_by_id[application.credit_line_id].move_id
+            invoice = invoices_by_id[application.invoice_id]
+            amount = format_amount(self.env, float(application.amount), currency)
+            bodies.setdefault(invoice.id, []).append(_(
+                "The customer applied %(amount)s of %(credit)s to this invoice on the pay page (%(entry)s).",
+                amount=amount, credit=credit_move.name, entry=entry.name,
+            ))
+            bodies.setdefault(credit_move.id, []).append(_(
+                "The customer applied %(amount)s of this credit to %(invoice)s on the pay page (%(entry)s).",
+                amount=amount, invoice=invoice.name, entry=entry.name,
+            ))
+        moves = self.env["account.move"].sudo().browse(bodies)
+        moves._message_log_batch(
+            bodies={move_id: Markup("<br/>").join(texts) for move_id, texts in bodies.items()},
+            author_id=self.partner_id.id,
+        )
+        total = applied_total(applications)
+        self.env["invoice.pay.link.activity"]._log_events(
+            self.partner_id, "credit_applied", company=entry.company_id,
+            amount=float(total), currency_id=currency.id, note=entry.name,
+        )
+
+    def _credit_error_message(self, error, credit_lines, invoices, reserved):
+        """Turn a core credit application error into a message the customer understands."""
+        invoice = invoices.browse(error.invoice_id) & invoices if isinstance(error.invoice_id, int) else invoices.browse()
+        credit = credit_lines.browse(error.credit_line_id) & credit_lines \
+            if isinstance(error.credit_line_id, int) else credit_lines.browse()
+        if error.code == "unknown_credit":
+            return _("This credit is not available any more: it may have been used meanwhile. Please reload the page.")
+        if error.code == "unknown_invoice":
+            return self._unknown_invoice_message(error.invoice_id)
+        if error.code == "invalid_amount":
+            return self._amount_error_message(error.amount_code, invoice.name or "", credit.currency_id)
+        if error.code == "exceeds_credit":
+            return _(
+                "The amounts chosen for %(credit)s are more than its open amount (%(amount)s).",
+                credit=credit.move_name, amount=credit.currency_id.format(-credit.amount_residual_currency),
+            )
+        if error.code == "exceeds_due":
+            available = invoice.amount_residual - float(reserved.get(invoice.id, 0))
+            if reserved.get(invoice.id):
+                return _(
+                    "Part of invoice %(invoice)s is being paid by a payment in progress: at most %(amount)s "
+                    "can be applied to it now.",
+                    invoice=invoice.name, amount=invoice.currency_id.format(max(available, 0.0)),
+                )
+            return _(
+                "The amount for invoice %(invoice)s is more than its amount due (%(amount_due)s).",
+                invoice=invoice.name, amount_due=invoice.currency_id.format(invoice.amount_residual),
+            )
+        messages = {
+            "malformed": _("The request could not be read. Please reload the page and try again."),
+            "empty": _("Choose at least one invoice and an amount to apply."),
+            "too_many": _("Too many invoices at once. Please apply the credit in several steps."),
+            "duplicate": _("An invoice appears twice for the same credit. Please reload the page and try again."),
+            "blocked": _("Invoice %s is on hold and cannot be paid online. Please contact us.", invoice.name),
+            "mixed_company": _("A credit can only be applied to invoices of the same company and currency."),
+            "mixed_currency": _("A credit can only be applied to invoices of the same company and currency."),
+        }
+        return messages[error.code]
+

@@ -10,6 +10,8 @@ LINK_EVENTS = [
     ("disabled", "Disabled"),
     ("enabled", "Enabled"),
     ("revoked", "Revoked"),
+    ("credit_applied", "Credit Applied"),
+    ("question", "Question"),
 ]
 
 

@@ -35,6 +35,13 @@ class ResCompany(models.Model):
         help="Surcharges on consumer cards issued in the European Economic Area or the United Kingdom "
         "are banned there (PSD2); cards whose issuing country is one of them pay none.",
     )
+    invoice_pay_allow_credits = fields.Boolean(
+        string="Customers apply their credits",
+        default=False,
+        help="On the public pay page, customers may apply their open credits (credit notes, payments "
+        "not matched yet) to the invoices they choose. Off by default: credits may be disputed or "
+        "set aside.",
+    )
     invoice_pay_receipt_report_id = fields.Many2one(
         "ir.actions.report",
         string="Pay page receipt layout",

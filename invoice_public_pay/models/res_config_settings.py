@@ -17,3 +17,4 @@ class ResConfigSettings(models.TransientModel):
     invoice_pay_surcharge_eea_uk_cards = fields.Boolean(
         related="company_id.invoice_pay_surcharge_eea_uk_cards", readonly=False,
     )
+    invoice_pay_allow_credits = fields.Boolean(related="company_id.invoice_pay_allow_credits", readonly=False)

@@ -27,3 +27,5 @@ from . import test_stripe_js
 from . import test_stripe_test_mode
 from . import test_statement
 from . import test_link_report
+from . import test_credit_application
+from . import test_credit_tour

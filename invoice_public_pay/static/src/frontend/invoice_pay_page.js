@@ -1,3 +1,4 @@
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { formatCurrency } from "@web/core/currency";
 import { _t } from "@web/core/l10n/translation";
 import { rpc, RPCError } from "@web/core/network/rpc";
@@ -248,6 +249,146 @@ export class InvoicePayGroup extends Interaction {
 }
 
 /**
+ * One open credit on the page: the customer spreads it over invoices of its currency
+ * (prefilled oldest first), confirms in a dialog, and the page shows the new balances.
+ */
+export class InvoicePayCredit extends Interaction {
+    static selector = ".o_invoice_pay_credit";
+
+    dynamicContent = {
+        ".o_invoice_pay_credit_apply": { "t-on-click": this.onApplyClick },
+        ".o_invoice_pay_credit_amount": { "t-on-input": this.onAmountInput },
+        ".o_invoice_pay_credit_submit": {
+            "t-on-click": this.locked(this.onSubmitClick, true),
+            "t-att-disabled": () => !this.canApply,
+        },
+        ".o_invoice_pay_credit_total": { "t-out": () => this.formatUnits(this.totalUnits) },
+        ".o_invoice_pay_credit_error": {
+            "t-out": () => this.error,
+            "t-att-class": () => ({ "d-none": !this.error }),
+        },
+    };
+
+    setup() {
+        this.basePath = this.el.closest(".o_invoice_pay_list").dataset.basePath;
+        this.creditLineId = Number(this.el.dataset.creditLineId);
+        this.currencyId = Number(this.el.dataset.currencyId);
+        this.decimalPlaces = Number(this.el.dataset.decimalPlaces);
+        this.openUnits = decimalToUnits(this.el.dataset.amountOpen, this.decimalPlaces);
+        this.panel = this.el.querySelector(".o_invoice_pay_credit_panel");
+        this.lines = [...this.el.querySelectorAll(".o_invoice_pay_credit_amount")].map((input) => ({
+            input,
+            invoiceId: Number(input.dataset.invoiceId),
+            invoiceName: input.dataset.invoiceName,
+            dueUnits: decimalToUnits(input.dataset.amountDue, this.decimalPlaces),
+            units: null,
+            error: null,
+        }));
+        this.error = "";
+    }
+
+    get totalUnits() {
+        return this.lines.reduce((total, line) => total + (line.error ? 0 : line.units || 0), 0);
+    }
+
+    get canApply() {
+        return (
+            this.totalUnits > 0 &&
+            this.totalUnits <= this.openUnits &&
+            this.lines.every((line) => !line.error)
+        );
+    }
+
+    formatUnits(units) {
+        return formatCurrency(units / 10 ** this.decimalPlaces, this.currencyId, {
+            digits: [69, this.decimalPlaces],
+        });
+    }
+
+    refreshError() {
+        const lineWithError = this.lines.find((line) => line.error);
+        if (lineWithError) {
+            this.error = AMOUNT_ERRORS[lineWithError.error](this.decimalPlaces);
+        } else if (this.totalUnits > this.openUnits) {
+            this.error = _t("The total is more than the credit's open amount.");
+        } else {
+            this.error = "";
+        }
+    }
+
+    onApplyClick() {
+        const opening = this.panel.classList.contains("d-none");
+        this.panel.classList.toggle("d-none", !opening);
+        if (opening && !this.totalUnits) {
+            // Oldest invoice first, as far as the credit goes: the customer may change it.
+            let left = this.openUnits;
+            for (const line of this.lines) {
+                const units = Math.min(left, line.dueUnits);
+                line.units = units || null;
+                line.error = null;
+                line.input.value = units ? unitsToInputText(units, this.decimalPlaces) : "";
+                left -= units;
+            }
+            this.refreshError();
+        }
+    }
+
+    onAmountInput(ev) {
+        const line = this.lines.find((candidate) => candidate.input === ev.currentTarget);
+        const { units, error } = parseAmountInput(ev.currentTarget.value, this.decimalPlaces);
+        line.units = units;
+        line.error = error || (units > line.dueUnits ? "exceeds_due" : null);
+        ev.currentTarget.classList.toggle("is-invalid", Boolean(line.error));
+        this.refreshError();
+    }
+
+    async onSubmitClick() {
+        const chosen = this.lines.filter((line) => line.units);
+        const credits = chosen.map((line) => ({
+            credit_line_id: this.creditLineId,
+            invoice_id: line.invoiceId,
+            amount: unitsToDecimalString(line.units, this.decimalPlaces),
+        }));
+        const name = this.el.querySelector(".o_invoice_pay_credit_name").textContent;
+        const confirmed = await this.waitFor(
+            new Promise((resolve) => {
+                this.services.dialog.add(
+                    ConfirmationDialog,
+                    {
+                        title: _t("Apply this credit?"),
+                        body: _t(
+                            "%(amount)s of %(credit)s will be applied to %(invoices)s. This cannot be undone online.",
+                            {
+                                amount: this.formatUnits(this.totalUnits),
+                                credit: name,
+                                invoices: chosen.map((line) => line.invoiceName).join(", "),
+                            }
+                        ),
+                        confirmLabel: _t("Apply credit"),
+                        confirm: () => resolve(true),
+                        cancel: () => resolve(false),
+                    },
+                    { onClose: () => resolve(false) }
+                );
+            })
+        );
+        if (!confirmed) {
+            return;
+        }
+        try {
+            await this.waitFor(rpc(`${this.basePath}/apply-credits`, { credits }));
+            window.location.reload();
+        } catch (error) {
+            if (error instanceof RPCError) {
+                this.error = error.data.message;
+            } else {
+                throw error;
+            }
+        }
+    }
+}
+
+/**
  * Load a payment provider's SDK once, in one attempt; resolve whether or not it loaded
  * (the other payment methods of the form must work without it).
  *
@@ -283,3 +424,4 @@ export class InvoicePayResult extends Interaction {
 
 registry.category("public.interactions").add("invoice_public_pay.group", InvoicePayGroup);
 registry.category("public.interactions").add("invoice_public_pay.result", InvoicePayResult);
+registry.category("public.interactions").add("invoice_public_pay.credit", InvoicePayCredit);
