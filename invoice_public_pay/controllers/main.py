@@ -374,6 +374,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def invoice_pay_transaction(self, token, allocations=None, fee_signature=None, **kwargs):
         """Create the payment transaction of the chosen invoices and amounts.
 
+        ``note``: the customer's remittance note (plain text, at most 200 characters).
+
         Everything is recomputed here: the ``amount`` the browser sends is ignored,
         the provider and method must be among those offered, saved cards are only
         for users of the customer, and a fee the customer was not shown is refused.
@@ -381,6 +383,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._get_link_or_raise(token)
         card_reference = kwargs.pop("card_reference", None)
         confirmation_token = kwargs.pop("confirmation_token", None)
+        note = link._invoice_pay_clean_note(kwargs.pop("note", None))
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
             raise ValidationError(_("This page only takes payments."))
@@ -435,6 +438,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
                 custom_create_values={
                     **link._get_transaction_values(checkout),
                     "invoice_pay_stripe_confirmation_token": card.reference if card_bound else False,
+                    "invoice_pay_note": note,
                 },
             )
         tx_sudo.landing_route = f"/invoice-pay/{token}/invoices?tx={tx_sudo.id}"

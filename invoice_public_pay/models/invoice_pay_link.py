@@ -28,6 +28,9 @@ PAYABLE_MOVE_TYPES = ("out_invoice", "out_receipt")
 #: States of a page transaction whose allocations still reserve part of their invoices.
 PROCESSING_STATES = ("pending", "authorized")
 
+#: Longest remittance note a customer may add to a payment.
+NOTE_MAX_LENGTH = 200
+
 
 class InvoicePayLink(models.Model):
     """The secret link of one commercial partner to the public invoice pay page.
@@ -464,6 +467,25 @@ class InvoicePayLink(models.Model):
         first = checkout.lines[0][0]
         others = len(checkout.lines) - 1
         return f"{first.name}+{others}" if others else first.name
+
+    @api.model
+    def _invoice_pay_clean_note(self, raw_note):
+        """The customer's remittance note as plain text on one line, or ``False``.
+
+        Kept as typed (never read as HTML: every place showing it escapes it), without
+        control characters; refused beyond ``NOTE_MAX_LENGTH`` characters.
+        """
+        if raw_note in (None, False, ""):
+            return False
+        if not isinstance(raw_note, str):
+            raise ValidationError(_("The note could not be read. Please reload the page and try again."))
+        note = " ".join("".join(char if char.isprintable() else " " for char in raw_note).split())
+        if len(note) > NOTE_MAX_LENGTH:
+            raise ValidationError(_(
+                "The note is %(length)s characters long; please keep it to %(limit)s characters.",
+                length=len(note), limit=NOTE_MAX_LENGTH,
+            ))
+        return note or False
 
     def _get_transaction_values(self, checkout):
         """Create values linking a new transaction to this link and the chosen amounts."""

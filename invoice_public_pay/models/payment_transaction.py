@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import psycopg2
 import stripe
+from markupsafe import Markup
 from werkzeug.urls import url_encode
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -137,6 +138,11 @@ class PaymentTransaction(models.Model):
         string="Unapplied Amount", currency_field="currency_id", readonly=True, copy=False,
         help="Part of the payment that could not be applied to the chosen invoices (paid in the "
         "meantime); it stays as an open credit on the customer's account.",
+    )
+    invoice_pay_note = fields.Char(
+        string="Remittance Note", readonly=True, copy=False,
+        help="What the customer wrote when paying on the pay page (purchase order, reference, why an "
+        "invoice is paid in part). Plain text.",
     )
     invoice_pay_stripe_confirmation_token = fields.Char(
         string="Stripe Confirmation Token", readonly=True, copy=False,
@@ -457,7 +463,7 @@ class PaymentTransaction(models.Model):
             "payment_method_line_id": payment_method_line.id,
             "payment_token_id": self.token_id.id,
             "payment_transaction_id": self.id,
-            "memo": f"{self.reference} - {self.provider_reference or ''}",
+            "memo": self._invoice_pay_memo(page_transaction),
             "destination_account_id": counterpart.account.id,
             "write_off_line_vals": [self._invoice_pay_write_off_vals(part, partner) for part in parts],
             "invoice_ids": [Command.set(page_transaction.invoice_pay_allocation_ids.invoice_id.ids)],
@@ -466,6 +472,17 @@ class PaymentTransaction(models.Model):
         payment.action_post()
         self.payment_id = payment
         return payment
+
+    def _invoice_pay_memo(self, page_transaction):
+        """The payment's memo: the references, then the customer's note, if any."""
+        memo = f"{self.reference} - {self.provider_reference or ''}"
+        note = page_transaction.invoice_pay_note
+        return f"{memo} - {note}" if note else memo
+
+    def _invoice_pay_customer_note(self):
+        """The customer's remittance note of this page payment, or of the payment it captures or refunds."""
+        self.ensure_one()
+        return self.invoice_pay_note or self.source_transaction_id.invoice_pay_note or ""
 
     def _invoice_pay_update_allocations(self):
         """What the chosen invoices got from this page transaction's booked payment or captures."""
@@ -641,6 +658,8 @@ class PaymentTransaction(models.Model):
         if not self.invoice_pay_link_id or self.source_transaction_id:
             return super()._log_message_on_linked_documents(message)
         invoices = self._get_invoices_to_notify()
+        if self.invoice_pay_note:
+            message = Markup("{}<br/>{}").format(message, _("Customer's note: %s", self.invoice_pay_note))
         if invoices:
             invoices._message_log_batch(
                 bodies=dict.fromkeys(invoices.ids, message), author_id=self._invoice_pay_message_author().id,

@@ -277,6 +277,10 @@ patch(PaymentForm.prototype, {
         if (checkout) {
             params.allocations = JSON.parse(checkout.dataset.allocations);
             params.fee_signature = checkout.dataset.feeSignature || null;
+            const note = checkout.querySelector(".o_invoice_pay_note")?.value.trim();
+            if (note) {
+                params.note = note;
+            }
             const radio = this.el.querySelector("input[name='o_payment_radio']:checked");
             const cardInput = radio && this._invoicePayCardInput(radio);
             if (cardInput?.value) {
