@@ -8,7 +8,7 @@ from werkzeug.exceptions import TooManyRequests, abort
 from odoo import _, http
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, format_date, mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
@@ -22,6 +22,8 @@ INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
 # Card lookups with the payment provider per pay link, per two guess windows (15 minutes each).
 CARD_READS_LIMIT = 30
+# Questions about invoices per pay link, per two guess windows (15 minutes each).
+QUESTIONS_LIMIT = 10
 # Providers whose card lookups are requests to their API.
 REMOTE_CARD_READERS = frozenset({"stripe"})
 # One transaction per Stripe ConfirmationToken (`_invoice_pay_ctoken_unique`).
@@ -337,6 +339,19 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._get_link_or_raise(token)
         entry = link._invoice_pay_apply_credits(credits)
         return {"entry": entry.name}
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/question", **JSON_ROUTE)
+    @json_rate_limited
+    def invoice_pay_question(self, token, invoice_id=None, message=None, **kwargs):
+        """Post the customer's question about one invoice on its chatter; HTTP 429 beyond the limit."""
+        link = self._get_link_or_raise(token)
+        Counter = request.env["invoice.pay.guess.counter"].sudo()
+        key = f"question:{link.id}"
+        if Counter._is_blocked(key, limit=QUESTIONS_LIMIT):
+            raise TooManyRequests(_("Too many questions were sent. Please wait a few minutes and try again."))
+        sent_on = link._invoice_pay_ask_question(invoice_id, message)
+        Counter._record_failure(key)
+        return {"sent_on": format_date(request.env, sent_on)}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE)
     @json_rate_limited

@@ -9,7 +9,7 @@ from psycopg2 import errors as pg_errors
 from odoo import _, api, fields, models
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
-from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger
+from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger, plaintext2html
 from odoo.tools.misc import hmac
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
@@ -27,9 +27,10 @@ INVOICE_PDF_MARK = "invoice_public_pay invoice PDF "
 PAYABLE_MOVE_TYPES = ("out_invoice", "out_receipt")
 #: States of a page transaction whose allocations still reserve part of their invoices.
 PROCESSING_STATES = ("pending", "authorized")
-
 #: Longest remittance note a customer may add to a payment.
 NOTE_MAX_LENGTH = 200
+#: Longest question a customer may ask about an invoice.
+QUESTION_MAX_LENGTH = 1000
 
 
 class InvoicePayLink(models.Model):
@@ -383,6 +384,7 @@ class InvoicePayLink(models.Model):
                 lambda credit_note: not credit_note.company_id.invoice_pay_allow_credits
             ),
             "credits": self._get_credit_values(invoices),
+            "questions_sent": self._get_questions_sent(invoices),
             "today": today,
             "base_path": f"/invoice-pay/{self.token}",
             # Plain formatting: the field widgets cost a few milliseconds per row.
@@ -770,3 +772,56 @@ class InvoicePayLink(models.Model):
         }
         return messages[error.code]
 
+    # ------------------------------------------------------------
+    # Questions about an invoice
+    # ------------------------------------------------------------
+
+    def _get_questions_sent(self, invoices):
+        """When the customer last asked about each of ``invoices`` (date by invoice id), in one query."""
+        self.ensure_one()
+        groups = self.env["invoice.pay.link.activity"].sudo()._read_group(
+            [("partner_id", "=", self.partner_id.id), ("event", "=", "question"), ("invoice_id", "in", invoices.ids)],
+            ["invoice_id"], ["date:max"],
+        )
+        return {invoice.id: fields.Date.context_today(self, date) for invoice, date in groups}
+
+    def _invoice_pay_ask_question(self, invoice_id, raw_message):
+        """Post the customer's question on the invoice's chatter, as the customer, for its salesperson.
+
+        :return: the date the question was sent, in the customer's time zone
+        :raise ValidationError: unknown invoice, empty or too long message; nothing is written
+        """
+        self.ensure_one()
+        invoice = self._get_printable_invoice(invoice_id if isinstance(invoice_id, int) else 0)
+        if not invoice or invoice.move_type not in PAYABLE_MOVE_TYPES:
+            raise ValidationError(_("This invoice cannot be found. Please reload the page."))
+        message = raw_message.strip() if isinstance(raw_message, str) else ""
+        if not message:
+            raise ValidationError(_("Please write your question."))
+        if len(message) > QUESTION_MAX_LENGTH:
+            raise ValidationError(_(
+                "Your question is %(length)s characters long; please keep it to %(limit)s characters.",
+                length=len(message), limit=QUESTION_MAX_LENGTH,
+            ))
+        invoice.message_post(
+            body=plaintext2html(message),
+            author_id=self.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        salesperson = self._question_assignee(invoice)
+        invoice.with_context(mail_activity_quick_update=True).activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Question from the customer on the pay page"),
+            note=plaintext2html(message),
+            user_id=salesperson.id,
+        )
+        activity = self.env["invoice.pay.link.activity"]._log_events(
+            self.partner_id, "question", company=invoice.company_id, invoice_id=invoice.id, note=invoice.name,
+        )
+        return fields.Date.context_today(self, activity.date)
+
+    def _question_assignee(self, invoice):
+        """Who answers a question about ``invoice``: its salesperson, else the customer's, else its author."""
+        candidates = invoice.invoice_user_id | self.partner_id.user_id | invoice.create_uid
+        return candidates.filtered(lambda user: user.active and not user.share)[:1] or self.env.ref("base.user_admin")

@@ -51,13 +51,16 @@ class InvoicePayLinkActivity(models.Model):
     amount = fields.Monetary(readonly=True, currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", readonly=True)
     note = fields.Char(readonly=True)
+    invoice_id = fields.Many2one(
+        "account.move", readonly=True, ondelete="set null", index="btree_not_null",
+    )
 
     @api.model
     def _log_events(self, partners, event, company=None, **values):
         """Write ``event`` once for each commercial partner of ``partners``.
 
         :param company: the company the event happened in (default: the current one)
-        :param values: extra field values (transaction_id, amount, currency_id, note)
+        :param values: extra field values (transaction_id, amount, currency_id, note, invoice_id)
         :return: the created activities (sudo)
         """
         company = company or self.env.company

@@ -30,3 +30,4 @@ from . import test_link_report
 from . import test_credit_application
 from . import test_credit_tour
 from . import test_remittance_note
+from . import test_invoice_question

@@ -389,6 +389,59 @@ export class InvoicePayCredit extends Interaction {
 }
 
 /**
+ * "Question about this invoice": a short message posted on the invoice for the business.
+ */
+export class InvoicePayQuestion extends Interaction {
+    static selector = ".o_invoice_pay_question";
+
+    dynamicContent = {
+        ".o_invoice_pay_question_open": { "t-on-click": this.onOpenClick },
+        ".o_invoice_pay_question_send": { "t-on-click": this.locked(this.onSendClick, true) },
+        ".o_invoice_pay_question_error": {
+            "t-out": () => this.error,
+            "t-att-class": () => ({ "d-none": !this.error }),
+        },
+    };
+
+    setup() {
+        this.basePath = this.el.closest(".o_invoice_pay_list").dataset.basePath;
+        this.invoiceId = Number(this.el.dataset.invoiceId);
+        this.form = this.el.querySelector(".o_invoice_pay_question_form");
+        this.error = "";
+    }
+
+    onOpenClick() {
+        this.form.classList.toggle("d-none");
+        if (!this.form.classList.contains("d-none")) {
+            this.form.querySelector("textarea").focus();
+        }
+    }
+
+    async onSendClick() {
+        const textarea = this.form.querySelector("textarea");
+        try {
+            const result = await this.waitFor(
+                rpc(`${this.basePath}/question`, {
+                    invoice_id: this.invoiceId,
+                    message: textarea.value,
+                })
+            );
+            this.error = "";
+            textarea.value = "";
+            this.form.classList.add("d-none");
+            this.el.querySelector(".o_invoice_pay_question_date").textContent = result.sent_on;
+            this.el.querySelector(".o_invoice_pay_question_sent").classList.remove("d-none");
+        } catch (error) {
+            if (error instanceof RPCError) {
+                this.error = error.data.message;
+            } else {
+                throw error;
+            }
+        }
+    }
+}
+
+/**
  * Load a payment provider's SDK once, in one attempt; resolve whether or not it loaded
  * (the other payment methods of the form must work without it).
  *
@@ -425,3 +478,4 @@ export class InvoicePayResult extends Interaction {
 registry.category("public.interactions").add("invoice_public_pay.group", InvoicePayGroup);
 registry.category("public.interactions").add("invoice_public_pay.result", InvoicePayResult);
 registry.category("public.interactions").add("invoice_public_pay.credit", InvoicePayCredit);
+registry.category("public.interactions").add("invoice_public_pay.question", InvoicePayQuestion);
