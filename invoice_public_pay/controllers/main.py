@@ -1,14 +1,15 @@
 import contextlib
 import functools
 import threading
+from datetime import timedelta
 
 import psycopg2
 from werkzeug.exceptions import TooManyRequests, abort
 
-from odoo import _, http
+from odoo import _, fields, http
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL, format_date, mute_logger
+from odoo.tools import SQL, consteq, format_date, mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
@@ -24,6 +25,8 @@ REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
 CARD_READS_LIMIT = 30
 # Questions about invoices per pay link, per two guess windows (15 minutes each).
 QUESTIONS_LIMIT = 10
+# A Stripe page payment is charged within this time of its creation, or started again.
+STRIPE_CONFIRM_WITHIN = timedelta(hours=1)
 # Providers whose card lookups are requests to their API.
 REMOTE_CARD_READERS = frozenset({"stripe"})
 # One transaction per Stripe ConfirmationToken (`_invoice_pay_ctoken_unique`).
@@ -418,6 +421,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
         card_bound = provider.code == "stripe" and not payment_token
         if card_bound and (flow != "direct" or not confirmation_token):
             raise ValidationError(_("Please enter your card details and press Continue."))
+        if (payment_token or confirmation_token or card_reference) and not self._may_read_cards(link, provider):
+            raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
         if payment_token or confirmation_token or card_reference:
             self._count_card_read(link, provider)
         if payment_token:
@@ -461,11 +466,13 @@ class InvoicePayController(payment_portal.PaymentPortal):
 
     @http.route(f"{INVOICE_PAY_ROUTE}/stripe-confirm", **JSON_ROUTE)
     @json_rate_limited
-    def invoice_pay_stripe_confirm(self, token, reference=None, **kwargs):
+    def invoice_pay_stripe_confirm(self, token, reference=None, access_token=None, **kwargs):
         """Charge a Stripe page payment, once its transaction is committed (see ``/transaction``).
 
-        Called again for the same transaction (a retry after Stripe's answer was lost),
-        it makes the same request with the same idempotency key: Stripe charges once.
+        Only the browser that created the transaction can (its ``access_token``), within
+        an hour. Called again for the same transaction (Stripe's answer was lost), it looks
+        Stripe's payment up or makes the same request with the same idempotency key:
+        Stripe charges once.
         """
         link = self._get_link_or_raise(token)
         transaction = request.env["payment.transaction"].sudo().search([
@@ -473,8 +480,16 @@ class InvoicePayController(payment_portal.PaymentPortal):
             ("invoice_pay_link_id", "=", link.id),
             ("source_transaction_id", "=", False),
         ], limit=1)
-        if not transaction or not transaction._invoice_pay_is_stripe_confirmed_here():
+        if (
+            not transaction
+            or not transaction._invoice_pay_is_stripe_confirmed_here()
+            or not isinstance(access_token, str)
+            or not consteq(access_token, transaction._invoice_pay_access_token())
+        ):
             raise ValidationError(_("This payment could not be found. Please reload the page."))
+        if transaction.state == "draft" and transaction.create_date < fields.Datetime.now() - STRIPE_CONFIRM_WITHIN:
+            raise ValidationError(_("This payment was not completed in time. Please start again."))
+        self._count_card_read(link, transaction.provider_id)
         try:
             # One request at a time charges a transaction: a parallel one waits for nothing.
             with request.env.cr.savepoint(), mute_logger("odoo.sql_db"):
@@ -486,7 +501,11 @@ class InvoicePayController(payment_portal.PaymentPortal):
         transaction.invalidate_recordset()
         if transaction.state != "draft":
             # Already answered (a second click, a replayed request): nothing is sent again.
-            return {"status": transaction.state}
+            failed = transaction.state in ("error", "cancel")
+            return {
+                "status": "error" if failed else transaction.state,
+                "error": (transaction.state_message or _("This payment was not completed.")) if failed else "",
+            }
         return transaction._invoice_pay_stripe_confirm()
 
     @staticmethod

@@ -149,6 +149,12 @@ class PaymentTransaction(models.Model):
         help="The ConfirmationToken the pay page priced and confirmed this payment with (used once).",
     )
 
+    invoice_pay_stripe_attempted = fields.Boolean(
+        string="Stripe Answer Lost", readonly=True, copy=False,
+        help="Stripe's answer to the page's request to charge this payment was lost: it is looked up "
+        "before any new request.",
+    )
+
     _invoice_pay_ctoken_unique = models.UniqueIndex(
         "(invoice_pay_stripe_confirmation_token) WHERE invoice_pay_stripe_confirmation_token IS NOT NULL",
         "This card entry was already used for a payment.",
@@ -1030,32 +1036,45 @@ class PaymentTransaction(models.Model):
         """
         if not self._invoice_pay_is_stripe_confirmed_here():
             return super()._get_specific_processing_values(processing_values)
-        return {"invoice_pay_stripe_confirm": True}
+        return {"invoice_pay_stripe_confirm": True, "invoice_pay_access_token": self._invoice_pay_access_token()}
 
-    def _apply_updates(self, payment_data):
-        """Override of `payment_stripe`: a pay page payment only takes news of its own PaymentIntent.
+    def _invoice_pay_access_token(self):
+        """What the browser that created this payment shows to have it charged (``/stripe-confirm``)."""
+        self.ensure_one()
+        return payment_utils.generate_access_token(self.reference, self.amount, self.invoice_pay_link_id.id)
+
+    def _process(self, provider_code, payment_data):
+        """Override of `payment`: a pay page payment only takes news of its own PaymentIntent.
 
         Stripe's return route fetches whatever PaymentIntent its URL names: another
-        payment's succeeded intent must not make this transaction done.
+        payment's intent must neither make this one done nor, by its amount, fail it.
         """
+        tx = self or self._search_by_reference(provider_code, payment_data)
+        if provider_code == "stripe" and len(tx) == 1 and tx._invoice_pay_is_foreign_intent(payment_data):
+            _logger.warning(
+                "Transaction %s: ignored Stripe data of PaymentIntent %s, which is not its own",
+                tx.reference, (payment_data.get("payment_intent") or {}).get("id"),
+            )
+            return tx
+        return super(PaymentTransaction, tx)._process(provider_code, payment_data)
+
+    def _invoice_pay_is_foreign_intent(self, payment_data):
+        """Whether ``payment_data`` tells of another PaymentIntent than this page payment's own."""
+        self.ensure_one()
+        intent = payment_data.get("payment_intent")
         if (
-            self.provider_code == "stripe"
-            and self.invoice_pay_link_id
-            and self.operation in ("online_direct", "online_token")
-            and not self.source_transaction_id
+            not isinstance(intent, dict)
+            or not self.invoice_pay_link_id
+            or self.source_transaction_id
+            or self.operation not in ("online_direct", "online_token")
         ):
-            intent = payment_data.get("payment_intent") or {}
-            intent_id = intent.get("id")
-            if intent and (
-                intent.get("description") != self.reference
-                or (self.provider_reference and intent_id != self.provider_reference)
-            ):
-                _logger.warning(
-                    "Transaction %s: ignored Stripe data of PaymentIntent %s, which is not its own",
-                    self.reference, intent_id,
-                )
-                return None
-        return super()._apply_updates(payment_data)
+            return False
+        reference = (intent.get("metadata") or {}).get("odoo_reference", self.reference)
+        return (
+            intent.get("description") != self.reference
+            or reference != self.reference
+            or bool(self.provider_reference and intent.get("id") != self.provider_reference)
+        )
 
     def _invoice_pay_stripe_return_url(self):
         base_url = self.provider_id.get_base_url()
@@ -1097,18 +1116,41 @@ class PaymentTransaction(models.Model):
         )
         return customer.id
 
+    def _invoice_pay_stripe_find_intent(self):
+        """The PaymentIntent Stripe made for this transaction, if an earlier answer was lost (dict or None).
+
+        Stripe keeps an error answer under its idempotency key too: replaying the request
+        would only give it back. Search may lag behind by a minute; the webhook books
+        the payment meanwhile.
+        """
+        client = self.provider_id._invoice_pay_stripe_client()
+        reference = self.reference.replace("\\", "\\\\").replace("'", "\\'")
+        found = client.v1.payment_intents.search(params={
+            "query": f"metadata['odoo_reference']:'{reference}'",
+            "expand": ["data.payment_method", "data.latest_charge"],
+        })
+        intents = [intent for intent in found.to_dict().get("data", []) if intent.get("description") == self.reference]
+        return intents[0] if intents else None
+
     def _invoice_pay_stripe_confirm(self):
         """Create and confirm the PaymentIntent of this committed transaction; what the page needs next.
 
         :return: ``status`` (Stripe's, or ``error``, or ``retry`` when Stripe's answer
-            was lost: the same call may be made again, Stripe answers it once),
+            was lost: the same call may be made again, Stripe charges once),
             ``client_secret`` for 3-D Secure, ``payment_intent``, ``return_url`` and
             ``error`` (a message for the customer)
         """
         self.ensure_one()
         client = self.provider_id._invoice_pay_stripe_client()
         values = {"return_url": self._invoice_pay_stripe_return_url()}
+        unknown = {**values, "status": "retry", "error": _(
+            "The card processor did not answer. Please try again: you will not be charged twice."
+        )}
         try:
+            # An earlier answer was lost: what Stripe did is looked up, not asked again.
+            intent = self.invoice_pay_stripe_attempted and self._invoice_pay_stripe_find_intent()
+            if intent:
+                return self._invoice_pay_stripe_take_intent(intent, values)
             intent = client.v1.payment_intents.create(
                 params=self._invoice_pay_stripe_payment_intent_params(),
                 options={"idempotency_key": payment_utils.generate_idempotency_key(self, scope="payment_intents")},
@@ -1119,18 +1161,25 @@ class PaymentTransaction(models.Model):
             self._set_error(message)
             return {**values, "status": "error", "error": message}
         except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.IdempotencyError) as error:
-            # Stripe may have charged: the transaction stays as it is, for Stripe's webhook or a retry.
+            # Stripe may have charged: the transaction stays as it is, for Stripe's webhook or another try.
             _logger.warning("Transaction %s: Stripe's answer to the payment is unknown: %s", self.reference, error)
-            return {**values, "status": "retry", "error": _(
-                "The card processor did not answer. Please try again: you will not be charged twice."
-            )}
+            self.invoice_pay_stripe_attempted = True
+            return unknown
         except stripe.StripeError as error:
+            if self.invoice_pay_stripe_attempted:
+                _logger.warning("Transaction %s: Stripe's payment could not be looked up: %s", self.reference, error)
+                return unknown
             _logger.warning("Stripe refused the payment of transaction %s: %s", self.reference, error)
             message = _("The payment could not be processed and nothing was charged. Please try again.")
             self._set_error(message)
             return {**values, "status": "error", "error": message}
+        return self._invoice_pay_stripe_take_intent(intent, values)
+
+    def _invoice_pay_stripe_take_intent(self, intent, values):
+        """Update this transaction from its PaymentIntent; what the page needs next."""
         # payment_stripe reads the charge of a payment under its API version's name.
-        intent["charges"] = {"data": [intent["latest_charge"] if isinstance(intent.get("latest_charge"), dict) else {}]}
+        latest_charge = intent.get("latest_charge")
+        intent["charges"] = {"data": [latest_charge if isinstance(latest_charge, dict) else {}]}
         payment_data = {"reference": self.reference}
         StripeController._include_payment_intent_in_payment_data(intent, payment_data)
         self._process("stripe", payment_data)

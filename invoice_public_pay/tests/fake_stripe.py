@@ -102,10 +102,13 @@ class FakeStripe:
                 status, answer = self._route(handler.command, split.path, params)
                 if handler.command == "POST" and key:
                     self._idempotent_answers[(split.path, key)] = (params, status, answer)
-            if self._answers_to_lose:
-                # The request was carried out, but its answer never reaches the caller.
+            if self._answers_to_lose and handler.command == "POST":
+                # Carried out, but answered with an error, which Stripe keeps under the
+                # request's idempotency key as it does any answer: a replay gets it again.
                 self._answers_to_lose -= 1
                 status, answer = _error(500, "api_error", "An unknown error occurred.")
+                if key:
+                    self._idempotent_answers[(split.path, key)] = (params, status, answer)
         payload = json.dumps(answer).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
@@ -175,7 +178,7 @@ class FakeStripe:
             intent["last_payment_error"] = {"type": "card_error", "message": "Authentication failed."}
 
     def lose_answers(self, count):
-        """The next ``count`` requests are carried out but answered with an HTTP 500."""
+        """The next ``count`` POST requests are carried out but answered with an HTTP 500 (kept, as Stripe does)."""
         self._answers_to_lose = count
 
     def reset(self):
@@ -201,6 +204,8 @@ class FakeStripe:
         if not path.startswith("/v1/"):
             return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
         parts = path[len("/v1/"):].split("/")
+        if method == "GET" and parts == ["payment_intents", "search"]:
+            return self._search_intents(params)
         handlers = {
             ("GET", "confirmation_tokens", 2): lambda: self._get("confirmation_tokens", parts[1]),
             ("GET", "payment_methods", 2): lambda: self._get("payment_methods", parts[1]),
@@ -246,6 +251,17 @@ class FakeStripe:
         if intent_id not in self.payment_intents:
             return self._get("payment_intents", intent_id)
         return 200, self._intent_answer(self.payment_intents[intent_id], params)
+
+    def _search_intents(self, params):
+        """Stripe's search, for the one query the addon makes: ``metadata['odoo_reference']:'<reference>'``."""
+        match = re.fullmatch(r"metadata\['odoo_reference'\]:'((?:[^'\\]|\\.)*)'", params.get("query", ""))
+        if not match:
+            return _error(400, "invalid_request_error", "Invalid search query.", param="query")
+        reference = re.sub(r"\\(.)", r"\1", match.group(1))
+        found = [self._intent_answer(intent, {"expand[0]": "payment_method", "expand[1]": "latest_charge"})
+                 for intent in self.payment_intents.values()
+                 if intent["metadata"].get("odoo_reference") == reference]
+        return 200, {"object": "search_result", "data": found, "has_more": False, "next_page": None}
 
     def _create_intent(self, params):
         try:

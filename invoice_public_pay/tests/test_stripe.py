@@ -88,8 +88,12 @@ class StripePayPageCommon(InvoicePayPaymentCommon, HttpCase):
         )
         return self._rpc(f"{self.base_path}/transaction", params)
 
-    def _confirm(self, reference):
-        return self._rpc(f"{self.base_path}/stripe-confirm", {"reference": reference})
+    def _confirm(self, processing_values):
+        """The page's second step: have the transaction charged (what ``/transaction`` answered)."""
+        return self._rpc(f"{self.base_path}/stripe-confirm", {
+            "reference": processing_values["reference"],
+            "access_token": processing_values["invoice_pay_access_token"],
+        })
 
     def _priced_payment(self, allocations, confirmation_token):
         """Quote with the card entry, create the transaction, then have it charged, as the page does.
@@ -103,7 +107,7 @@ class StripePayPageCommon(InvoicePayPaymentCommon, HttpCase):
         self.assertFalse(error, error)
         self.assertEqual(processing_values["state"], "draft")
         self.assertEqual(len(self.fake.payment_intents), intents_before, "nothing is charged before the commit")
-        result, error = self._confirm(processing_values["reference"])
+        result, error = self._confirm(processing_values)
         self.assertFalse(error, error)
         return quote, {**result, "reference": processing_values["reference"]}
 
@@ -283,22 +287,24 @@ class TestStripePayPage(StripePayPageCommon):
         processing_values, _error = self._stripe_transaction(allocations, token, quote["fee_signature"])
         # Stripe charges, but its answer is lost (the SDK's own retries included).
         self.fake.lose_answers(1 + provider_module.STRIPE_MAX_NETWORK_RETRIES)
-        result, error = self._confirm(processing_values["reference"])
+        result, error = self._confirm(processing_values)
         self.assertFalse(error, error)
         self.assertEqual(result["status"], "retry")
         transaction = self._transaction(processing_values["reference"])
         self.assertEqual(transaction.state, "draft", "neither failed nor paid until Stripe answers")
-        # The page confirms the same payment again: Stripe answers the first request.
-        result, _error = self._confirm(processing_values["reference"])
+        self.assertTrue(transaction.invoice_pay_stripe_attempted)
+        # The page confirms the same payment again: Stripe's payment is looked up, not made again.
+        result, _error = self._confirm(processing_values)
         self.assertEqual(result["status"], "succeeded")
         self.assertEqual(len(self.fake.payment_intents), 1, "charged once")
+        self.assertEqual(len(self.fake.calls("GET", "/v1/payment_intents/search")), 1)
         self._book(transaction)
         self._assert_booked(transaction, {self.invoice_old: 100.0}, fee=3.0)
         # Confirming once more sends nothing.
-        result, _error = self._confirm(processing_values["reference"])
+        result, _error = self._confirm(processing_values)
         self.assertEqual(result["status"], "done")
         attempts = 1 + provider_module.STRIPE_MAX_NETWORK_RETRIES
-        self.assertEqual(len(self.fake.calls("POST", "/v1/payment_intents")), attempts + 1)
+        self.assertEqual(len(self.fake.calls("POST", "/v1/payment_intents")), attempts)
 
     def test_lost_answer_then_webhook_books_it(self):
         token = self.fake.add_confirmation_token(funding="debit")
@@ -306,7 +312,7 @@ class TestStripePayPage(StripePayPageCommon):
         quote, _error = self._quote(allocations, token)
         processing_values, _error = self._stripe_transaction(allocations, token, quote["fee_signature"])
         self.fake.lose_answers(1 + provider_module.STRIPE_MAX_NETWORK_RETRIES)
-        result, _error = self._confirm(processing_values["reference"])
+        result, _error = self._confirm(processing_values)
         self.assertEqual(result["status"], "retry")
         [intent_id] = self.fake.payment_intents
         # The transaction was committed before Stripe was asked: its webhook finds it.
@@ -325,7 +331,7 @@ class TestStripePayPage(StripePayPageCommon):
             allocations, token, quote["fee_signature"], tokenization_requested=True,
         )
         self.assertFalse(error, error)
-        result, error = self._confirm(processing_values["reference"])
+        result, error = self._confirm(processing_values)
         self.assertFalse(error, error)
         self.assertEqual(result["status"], "succeeded")
         [create] = self.fake.calls("POST", "/v1/payment_intents")
@@ -343,7 +349,8 @@ class TestStripePayPage(StripePayPageCommon):
         _quote, first = self._priced_payment([self._alloc(self.invoice_old, 100.0)], paid)
         first_intent = self._transaction(first["reference"]).provider_reference
         waiting = self.fake.add_confirmation_token(funding="credit", outcome="requires_action")
-        _quote, second = self._priced_payment([self._alloc(self.invoice_mid, 100.0)], waiting)
+        # Another amount: the intent must not fail this payment either (Odoo checks amounts first).
+        _quote, second = self._priced_payment([self._alloc(self.invoice_mid, 150.0)], waiting)
         second_tx = self._transaction(second["reference"])
         # A visitor points Stripe's return route of the second payment at the first one's intent.
         self.url_open(f"/payment/stripe/return?reference={second_tx.reference}&payment_intent={first_intent}",
@@ -365,11 +372,31 @@ class TestStripePayPage(StripePayPageCommon):
         _quote, error = self._quote([self._alloc(self.invoice_old, 100.0)], ideal)
         self.assertEqual(error, "Your card details could not be read any more. Please enter your card again.")
 
-    def test_confirm_route_only_charges_this_links_stripe_payments(self):
+    def test_confirm_route_only_charges_this_browsers_recent_stripe_payments(self):
         demo_tx = self._start_payment([self._alloc(self.invoice_old, 10.0)])
-        for reference in (demo_tx.reference, "INV/2026/99999", None, ["x"]):
-            _result, error = self._confirm(reference)
-            self.assertEqual(error, "This payment could not be found. Please reload the page.", reference)
+        token = self.fake.add_confirmation_token(funding="debit")
+        allocations = [self._alloc(self.invoice_old, 100.0)]
+        quote, _error = self._quote(allocations, token)
+        processing_values, _error = self._stripe_transaction(allocations, token, quote["fee_signature"])
+        not_found = "This payment could not be found. Please reload the page."
+        for reference, access_token in (
+            (demo_tx.reference, processing_values["invoice_pay_access_token"]),
+            ("INV/2026/99999", processing_values["invoice_pay_access_token"]),
+            (None, None), (["x"], None),
+            # Another visitor of the link, who does not hold the creating browser's token.
+            (processing_values["reference"], None),
+            (processing_values["reference"], "0" * 64),
+        ):
+            _result, error = self._rpc(f"{self.base_path}/stripe-confirm",
+                                       {"reference": reference, "access_token": access_token})
+            self.assertEqual(error, not_found, reference)
+        # A payment left more than an hour before it was charged is started again.
+        transaction = self._transaction(processing_values["reference"])
+        self.env.cr.execute("UPDATE payment_transaction SET create_date = now() - interval '2 hours' WHERE id = %s",
+                            [transaction.id])
+        transaction.invalidate_recordset()
+        _result, error = self._confirm(processing_values)
+        self.assertEqual(error, "This payment was not completed in time. Please start again.")
         self.assertFalse(self.fake.calls("POST", "/v1/payment_intents"))
 
 

@@ -54,7 +54,9 @@ class TestStripeTestMode(InvoicePayPaymentCommon, HttpCase):
             confirmation_token=confirmation_token, fee_signature=quote["fee_signature"],
         ))
         self.assertFalse(error, error)
-        confirmed, error = self._rpc(f"{self.base_path}/stripe-confirm", {"reference": result["reference"]})
+        confirmed, error = self._rpc(f"{self.base_path}/stripe-confirm", {
+            "reference": result["reference"], "access_token": result["invoice_pay_access_token"],
+        })
         self.assertFalse(error, error)
         return quote, confirmed, self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
 

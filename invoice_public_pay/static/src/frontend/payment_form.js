@@ -62,6 +62,7 @@ patch(PaymentForm.prototype, {
      */
     _invoicePayMustReadCard(radio) {
         return (
+            !this.invoicePayPendingPayment &&
             this._invoicePayIsStripeForm(radio) &&
             this.invoicePayStripeCard?.optionId !== this._getPaymentOptionId(radio)
         );
@@ -201,8 +202,8 @@ patch(PaymentForm.prototype, {
      * @param {string} paymentMethodCode
      */
     async _invoicePayStripePay(checkout, radio, paymentMethodCode) {
-        let reference = this.invoicePayRetryReference;
-        if (!reference) {
+        let payment = this.invoicePayPendingPayment;
+        if (!payment) {
             const params = this._prepareTransactionRouteParams();
             // Once sent, a card entry is used or refused: the next attempt reads the card again.
             this.invoicePayStripeCard = null;
@@ -210,32 +211,51 @@ patch(PaymentForm.prototype, {
                 const processingValues = await this.waitFor(
                     rpc(this.paymentContext.transactionRoute, params)
                 );
-                reference = processingValues.reference;
+                payment = {
+                    reference: processingValues.reference,
+                    access_token: processingValues.invoice_pay_access_token,
+                };
             } catch (error) {
-                if (!(error instanceof RPCError)) {
-                    throw error;
-                }
                 await this._invoicePayRequote(checkout, radio).catch(() => {});
-                this._displayErrorDialog(_t("Payment processing failed"), error.data.message);
+                this._invoicePayShowError(error);
                 return;
             }
         }
-        const result = await this.waitFor(
-            rpc(`${checkout.dataset.basePath}/stripe-confirm`, { reference })
-        );
-        const { redirect, error, retry } = await this.waitFor(
-            finishStripePayment(this.stripeJS, result)
-        );
-        if (redirect) {
-            window.location = redirect;
+        // Until Stripe's answer is known, this payment is the one the Pay button confirms:
+        // a new one could charge the customer twice.
+        this.invoicePayPendingPayment = payment;
+        let outcome;
+        try {
+            const result = await this.waitFor(
+                rpc(`${checkout.dataset.basePath}/stripe-confirm`, payment)
+            );
+            outcome = await this.waitFor(finishStripePayment(this.stripeJS, result));
+        } catch (error) {
+            this._invoicePayShowError(error);
             return;
         }
-        // Stripe's answer lost: the same payment is confirmed again (charged once).
-        this.invoicePayRetryReference = retry ? reference : null;
-        if (!retry) {
+        if (outcome.redirect) {
+            window.location = outcome.redirect;
+            return;
+        }
+        if (!outcome.retry) {
+            this.invoicePayPendingPayment = null;
             this._adaptSubmitButtonLabel(paymentMethodCode);
         }
-        this._displayErrorDialog(_t("Payment processing failed"), error);
+        this._displayErrorDialog(_t("Payment processing failed"), outcome.error);
+    },
+
+    /**
+     * Show what went wrong with a request of the page (the server's message, or the network's).
+     *
+     * @param {Error} error
+     */
+    _invoicePayShowError(error) {
+        const message =
+            error instanceof RPCError
+                ? error.data.message
+                : _t("The connection was lost. Please check it and try again.");
+        this._displayErrorDialog(_t("Payment processing failed"), message);
     },
 
     /**
