@@ -18,7 +18,10 @@ time the post-processing in process). Steps:
    ``/payment/status/poll`` route (request log figures) and in this process
    (``payment.transaction._post_process()`` + commit, with ``odoo.sql_db.sql_counter``
    and ``time.perf_counter``);
-5. a table with medians, the targets, and whether each is met.
+5. the customer statement (``/invoice-pay/<token>/statement``, a real PDF through
+   wkhtmltopdf) of a customer with 10,000 open invoices, and of the N=100 customer,
+   against Odoo's own PDF of one invoice through its portal (``/my/invoices/<id>?report_type=pdf``);
+6. a table with medians, the targets, and whether each is met.
 
 The helpers (database, server, request log, data) are reused by scripts/load.py.
 """
@@ -60,6 +63,10 @@ HOST = "127.0.0.1"  # the only address this script ever talks to
 MAX_PAGE_QUERIES = 40
 MAX_RATIO_TO_ODOO = 1.5
 MAX_PAYMENT_SECONDS = 3.0
+# Odoo's default --limit-time-real: a statement must render within the worker time limit.
+MAX_STATEMENT_SECONDS = 120.0
+# Invoices of the statement customer created through the ORM; the others are copies of them.
+STATEMENT_BATCH = 100
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 # "... werkzeug: 127.0.0.1 - - [date] "GET /path?bench=3 HTTP/1.1" 200 - 23 0.012 0.034"
@@ -476,6 +483,48 @@ def create_customer(env, name, invoice_count, portal=True, amount_fn=invoice_amo
     }
 
 
+def clone_invoices(env, partner_id, copies):
+    """``copies`` more copies of the posted invoices of ``partner_id``, made in SQL (two statements).
+
+    Creating and posting 10,000 invoices through the ORM takes about an hour on the
+    shared cores; the statement reads journal items, which copies of the entries and
+    their lines are to it. Each copy gets its own name; lines follow their entry.
+    """
+    if copies <= 0:
+        return
+    odoo = _odoo()
+    sql = odoo.tools.SQL
+
+    def columns(table, replaced):
+        names = [row[0] for row in env.execute_query(sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'"
+            " ORDER BY ordinal_position", table))]
+        target = sql(", ").join(sql.identifier(name) for name in names)
+        source = sql(", ").join(replaced.get(name) or sql.identifier("source", name) for name in names)
+        return target, source
+
+    env.flush_all()
+    target, source = columns("account_move", {
+        "name": sql("source.name || '/C' || clone_number"),
+        "ref": sql("'bench-clone:' || source.id"),
+    })
+    env.execute_query(sql(
+        "INSERT INTO account_move (%s) SELECT %s FROM account_move source, generate_series(1, %s) clone_number"
+        " WHERE source.partner_id = %s AND source.move_type = 'out_invoice' AND source.state = 'posted'",
+        target, source, copies, partner_id,
+    ))
+    target, source = columns("account_move_line", {
+        "move_id": sql("clone.id"),
+        "move_name": sql("clone.name"),
+    })
+    env.execute_query(sql(
+        "INSERT INTO account_move_line (%s) SELECT %s FROM account_move_line source"
+        " JOIN account_move clone ON clone.ref = 'bench-clone:' || source.move_id",
+        target, source,
+    ))
+    env.invalidate_all()
+
+
 # ----------------------------------------------------------------------------
 # HTTP client (127.0.0.1 only)
 # ----------------------------------------------------------------------------
@@ -619,10 +668,10 @@ class Benchmark:
             raise NoPerfFigures(f"the log line of {logged.path} has no perf figures (another log line took them)")
         return outcome, logged
 
-    def repeat(self, n, route, call, check=None, warmups=1):
+    def repeat(self, n, route, call, check=None, warmups=1, repeat=None):
         """Warm-up request(s), then ``repeat`` measured ones (server figures from the log)."""
         serie = self.serie(n, route)
-        for index in range(warmups + self.args.repeat):
+        for index in range(warmups + (repeat or self.args.repeat)):
             for attempt in range(3):
                 marker = Client.next_marker()
                 started = time.perf_counter()
@@ -656,6 +705,16 @@ class Benchmark:
                 self.data[n] = create_customer(env, f"Bench Customer {n}", n)
                 env.cr.commit()
                 say(f"  customer with {n} open overdue invoices created and posted in {time.perf_counter() - started:.1f}s")
+            if self.args.statement_items:
+                started = time.perf_counter()
+                n = self.args.statement_items
+                batch = min(n, STATEMENT_BATCH)
+                customer = create_customer(env, f"Bench Statement {n}", batch, portal=False)
+                clone_invoices(env, customer["partner_id"], n // batch - 1)
+                self.data[("statement", n)] = customer
+                env.cr.commit()
+                say(f"  customer with {n} open invoices for the statement ({batch} created, the rest cloned in SQL) "
+                    f"in {time.perf_counter() - started:.1f}s")
             runs = 1 + self.args.payment_repeat
             for n in self.args.payment_sizes:
                 # One customer per payment, paying all its n open invoices in full.
@@ -708,6 +767,33 @@ class Benchmark:
                     raise BenchError(f"/my/invoices/overdue redirected to {response.url}: no overdue invoices?")
 
             self.repeat(n, "overdue", lambda marker, c=portal: c.get("/my/invoices/overdue", marker), check_overdue)
+
+    def measure_statement(self):
+        """The statement PDF, rendered for real (wkhtmltopdf), against Odoo's own PDF of one invoice."""
+        base = self.server.base_url
+        public = Client(base, timeout=900)
+
+        def check_pdf(outcome, logged):
+            response = outcome[0]
+            if logged.status == 200 and not response.content.startswith(b"%PDF"):
+                raise BenchError(f"{logged.path} is not a PDF: {response.content[:80]!r}")
+
+        sizes = [n for n in (100, self.args.statement_items) if n and (n in self.data or ("statement", n) in self.data)]
+        for n in sizes:
+            data = self.data.get(("statement", n)) or self.data[n]
+            path = f"/invoice-pay/{data['token']}/statement"
+            say(f"N={n}: the customer statement (real PDF)")
+            # No warm-up for the large one: each render takes about a minute.
+            self.repeat(n, "statement", lambda marker, c=public, p=path: c.get(p, marker), check_pdf,
+                        warmups=0 if n > 1000 else 1, repeat=self.args.statement_repeat)
+        data = self.data.get(100) or self.data[min(self.args.sizes)]
+        portal = Client(base)
+        portal.login(self.db, data["login"], data["password"])
+        invoice_id = data["invoices"][0]["id"]
+        say("Odoo's portal PDF of one invoice")
+        self.repeat(1, "odoo_invoice_pdf",
+                    lambda marker, c=portal: c.get(f"/my/invoices/{invoice_id}", marker, report_type="pdf"),
+                    check_pdf, repeat=self.args.statement_repeat)
 
     def measure_payments(self):
         base = self.server.base_url
@@ -883,6 +969,8 @@ class Benchmark:
         "simulate": "demo provider   POST /payment/demo/simulate_payment",
         "poll": "complete pay    POST /payment/status/poll (post-processing)",
         "post_process": "complete pay    tx._post_process() + commit, in process",
+        "statement": "our statement   GET /invoice-pay/<token>/statement (PDF)",
+        "odoo_invoice_pdf": "Odoo invoice    GET /my/invoices/<id>?report_type=pdf (1 invoice)",
     }
 
     def report(self):
@@ -907,7 +995,8 @@ class Benchmark:
         out.append("  2 cores shared with other Odoo processes: times are noisy, query counts are exact.")
         out.append("-" * 100)
         out.append(f"{'N':>6}  {'route':<62} {'median ms':>10} {'min-max ms':>15} {'queries':>9} {'sql ms':>7}")
-        order = ["list", "quote", "landing", "overdue", "transaction", "simulate", "poll", "post_process"]
+        order = ["list", "quote", "landing", "overdue", "transaction", "simulate", "poll", "post_process",
+                 "statement", "odoo_invoice_pdf"]
         for (n, route) in sorted(self.series, key=lambda key: (order.index(key[1]) >= 4, key[0], order.index(key[1]))):
             serie = self.series[(n, route)]
             if not serie.samples:
@@ -958,7 +1047,7 @@ class Benchmark:
                 f"list page at N={hi} at most {MAX_RATIO_TO_ODOO}x Odoo's overdue page",
                 f"{ours.median_ms():.0f} ms vs {odoo.median_ms():.0f} ms = {ratio:.2f}x", out,
             )
-        big = max(self.args.payment_sizes)
+        big = max(self.args.payment_sizes, default=None)
         poll, inproc = self.series.get((big, "poll")), self.series.get((big, "post_process"))
         if poll and inproc:
             worst = max(poll.median_ms(), inproc.median_ms()) / 1000
@@ -966,6 +1055,16 @@ class Benchmark:
                 worst < MAX_PAYMENT_SECONDS,
                 f"completing a payment over {big} invoices under {MAX_PAYMENT_SECONDS:.0f} s",
                 f"poll route {poll.median_ms() / 1000:.2f} s, in process {inproc.median_ms() / 1000:.2f} s", out,
+            )
+        statement = self.series.get((self.args.statement_items, "statement"))
+        if statement and statement.samples:
+            worst = max(sample[2] for sample in statement.samples) / 1000
+            self.target(
+                worst < MAX_STATEMENT_SECONDS,
+                f"statement of {self.args.statement_items} items within the worker time limit "
+                f"({MAX_STATEMENT_SECONDS:.0f} s, Odoo's default --limit-time-real)",
+                f"slowest of {len(statement.samples)}: {worst:.1f} s as the client waited, median server time "
+                f"{statement.median_ms() / 1000:.1f} s, {statement.median_queries():.0f} queries", out,
             )
         for n, diagnosis in sorted(self.diagnoses.items()):
             if n != max(self.diagnoses):
@@ -1015,8 +1114,11 @@ class Benchmark:
             say(f"starting Odoo on {self.server.base_url} (log: {self.server_log})")
             self.server.start()
             self.tail = LogTail(self.server_log)
-            self.measure_pages()
-            self.measure_payments()
+            if not self.args.statement_only:
+                self.measure_pages()
+                self.measure_payments()
+            if self.args.statement_items:
+                self.measure_statement()
             self.load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
             leaked = tokens_in_file(self.server_log, collect_tokens(self.data))
             self.notes.append(
@@ -1040,6 +1142,12 @@ def parse_args(argv=None):
                         help="measured payments per size and method (at least 5)")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10,100,1000"))
     parser.add_argument("--payment-sizes", default=os.environ.get("BENCH_PAYMENT_SIZES", "10,100"))
+    parser.add_argument("--statement-items", type=int, default=int(os.environ.get("BENCH_STATEMENT_ITEMS", 10000)),
+                        help="open invoices of the statement customer (0: no statement measured)")
+    parser.add_argument("--statement-repeat", type=int, default=int(os.environ.get("BENCH_STATEMENT_REPEAT", 3)),
+                        help="measured statement PDFs per size")
+    parser.add_argument("--statement-only", action="store_true",
+                        help="measure only the statement (and Odoo's invoice PDF), not the pages and payments")
     parser.add_argument("--db", default=os.environ.get("BENCH_DB"), help="database name (must not exist)")
     parser.add_argument("--addon-ref", default=os.environ.get("IPP_ADDON_REF"),
                         help="measure the addon at this git ref instead of the working tree (e.g. HEAD)")
@@ -1047,10 +1155,12 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     args.sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
     args.payment_sizes = sorted({int(x) for x in args.payment_sizes.split(",") if x.strip()})
+    if args.statement_only:
+        args.payment_sizes = []
     if args.repeat < 5 or args.payment_repeat < 5:
         parser.error("--repeat and --payment-repeat must be at least 5")
-    if args.db and not re.fullmatch(r"ipp_bench_\w+", args.db):
-        parser.error("--db must be named ipp_bench_*")
+    if args.db and not re.fullmatch(r"ipp_\w*bench\w*", args.db):
+        parser.error("--db must be named ipp_*bench* (ipp_bench_*, ipp_stmt_bench, ...)")
     return args
 
 

@@ -8,8 +8,9 @@
 # N, the median server time and SQL query count of our invoice list page, our
 # quote route (all N invoices), Odoo's own /my/invoices/overdue page (as the
 # customer's portal user), and of completing a payment over 10 and 100
-# invoices; then the targets, each marked MET or MISSED. The database is
-# dropped at the end. Takes about 10 minutes on 2 cores.
+# invoices, and of the customer statement PDF of 10,000 items against Odoo's
+# portal PDF of one invoice; then the targets, each marked MET or MISSED. The
+# database is dropped at the end. Takes about 15 minutes on 2 cores.
 #
 # Exit status: 0 all targets met, 1 a target missed, 2 the run failed.
 #
@@ -18,6 +19,9 @@
 #   --payment-repeat K  BENCH_PAYMENT_REPEAT  measured payments per size       [5, min 5]
 #   --sizes LIST        BENCH_SIZES           invoice counts of the pages      [10,100,1000]
 #   --payment-sizes L   BENCH_PAYMENT_SIZES   invoices per payment             [10,100]
+#   --statement-items N BENCH_STATEMENT_ITEMS open invoices of the statement   [10000, 0: none]
+#   --statement-repeat K BENCH_STATEMENT_REPEAT measured statement PDFs        [3]
+#   --statement-only                          only the statement and Odoo's invoice PDF
 #   --port P            BENCH_PORT            HTTP port on 127.0.0.1           [8076]
 #   --addon-ref REF     IPP_ADDON_REF         measure a git ref (e.g. HEAD) instead of the
 #                                             working tree; either way the addon is copied
@@ -30,4 +34,4 @@ set -uo pipefail
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-run_measurement benchmark.py 28 "$@"
+run_measurement benchmark.py 31 "$@"

@@ -79,9 +79,15 @@ class InvoicePayStatement(models.AbstractModel):
             out of range, or the period is reversed or too long
         """
         today = fields.Date.context_today(self)
-        as_of = self._parse_date(as_of, _("statement date")) or today
-        date_to = self._parse_date(date_to, _("end date")) or as_of
-        date_from = self._parse_date(date_from, _("start date")) or date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        as_of = self._parse_date(
+            as_of, _("The statement date is not a valid date: write it as YYYY-MM-DD."),
+        ) or today
+        date_to = self._parse_date(
+            date_to, _("The end date is not a valid date: write it as YYYY-MM-DD."),
+        ) or as_of
+        date_from = self._parse_date(
+            date_from, _("The start date is not a valid date: write it as YYYY-MM-DD."),
+        ) or date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
         latest = today + timedelta(days=MAX_DAYS_AHEAD)
         for value in (as_of, date_from, date_to):
             if not MIN_STATEMENT_DATE <= value <= latest:
@@ -96,15 +102,16 @@ class InvoicePayStatement(models.AbstractModel):
         return StatementPeriod(as_of=as_of, date_from=date_from, date_to=date_to)
 
     @api.model
-    def _parse_date(self, value, label):
+    def _parse_date(self, value, invalid_message):
+        """``value`` (YYYY-MM-DD) as a date, None when empty; else UserError(``invalid_message``)."""
         if value in (None, False, ""):
             return None
         if not isinstance(value, str) or not DATE_PATTERN.match(value):
-            raise UserError(_("The %s is not a date: write it as YYYY-MM-DD.", label))
+            raise UserError(invalid_message)
         try:
             return date.fromisoformat(value)
         except ValueError as error:
-            raise UserError(_("The %s is not a date: write it as YYYY-MM-DD.", label)) from error
+            raise UserError(invalid_message) from error
 
     # ------------------------------------------------------------
     # Figures
@@ -352,6 +359,9 @@ class InvoicePayStatement(models.AbstractModel):
         return {
             "partner": partner.commercial_partner_id,
             "groups": shown_groups,
+            "open_items_title": _("Open items as of %s", fmt_date(period.as_of)),
+            "activity_title": _("Activity from %(start)s to %(end)s", start=fmt_date(period.date_from),
+                                end=fmt_date(period.date_to)),
             "as_of": fmt_date(period.as_of),
             "date_from": fmt_date(period.date_from),
             "date_to": fmt_date(period.date_to),

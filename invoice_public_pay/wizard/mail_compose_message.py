@@ -1,8 +1,26 @@
-from odoo import models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+PAY_LINK_TEMPLATE = "invoice_public_pay.mail_template_invoice_pay_link"
 
 
 class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
+
+    invoice_pay_is_pay_link = fields.Boolean(compute="_compute_invoice_pay_is_pay_link")
+    invoice_pay_attach_statement = fields.Boolean(
+        string="Attach statement",
+        help="Attach the customer's statement: open items aged as of today and the last 90 days of activity.",
+    )
+
+    @api.depends("template_id", "model")
+    def _compute_invoice_pay_is_pay_link(self):
+        template = self.env.ref(PAY_LINK_TEMPLATE, raise_if_not_found=False)
+        for wizard in self:
+            wizard.invoice_pay_is_pay_link = bool(
+                template and wizard.template_id == template and wizard.model == "res.partner"
+            )
 
     def _action_send_mail(self, auto_commit=False):
         """Override of `mail` for the pay link email.
@@ -12,11 +30,11 @@ class MailComposeMessage(models.TransientModel):
         accounting task) even without the right to edit contacts, which Odoo requires
         to post on a partner: once their right to send links and to see these
         customers is checked, the email is posted as superuser, still authored by them.
+        With *Attach statement*, the customer's statement is printed and attached.
         """
-        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_link", raise_if_not_found=False)
-        pay_link_wizards = self.filtered(
-            lambda wizard: template and wizard.template_id == template and wizard.model == "res.partner"
-        )
+        pay_link_wizards = self.filtered("invoice_pay_is_pay_link")
+        for wizard in pay_link_wizards.filtered("invoice_pay_attach_statement"):
+            wizard._invoice_pay_attach_statement()
         result_mails_su, result_messages = super(
             MailComposeMessage, self - pay_link_wizards
         )._action_send_mail(auto_commit=auto_commit)
@@ -35,3 +53,25 @@ class MailComposeMessage(models.TransientModel):
         partners._invoice_pay_check_group("account.group_account_invoice")
         partners.check_access("read")
         return partners
+
+    def _invoice_pay_attach_statement(self):
+        """Print the statement of the email's customer (today, the last 90 days) and attach it."""
+        self.ensure_one()
+        partners = self._invoice_pay_check_recipients().commercial_partner_id
+        if len(partners) != 1:
+            raise UserError(_("A statement can only be attached to a pay link email for one customer at a time."))
+        Statement = self.env["invoice.pay.statement"]
+        period = Statement._parse_period()
+        content = self.env["report.invoice_public_pay.report_invoice_pay_statement"]._render_statement_pdf(
+            partners, period, self.env.companies,
+        )
+        lang = partners.lang or self.env.lang
+        name = Statement.with_context(lang=lang)._statement_filename(partners, period)
+        attachment = self.env["ir.attachment"].create({
+            "name": name,
+            "raw": content,
+            "mimetype": "application/pdf" if content.startswith(b"%PDF") else "text/html",
+            "res_model": "mail.compose.message",
+            "res_id": 0,
+        })
+        self.attachment_ids = [Command.link(attachment.id)]
