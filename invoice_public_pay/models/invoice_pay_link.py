@@ -127,6 +127,9 @@ class InvoicePayLink(models.Model):
             "company": self._get_page_company(invoice_balances),
             "invoice_balances": invoice_balances,
             "credit_balances": partner._invoice_pay_open_balances("out_refund"),
+            "credits_can_be_applied": bool(self.env["account.move.line"].sudo().search_count(
+                self._get_open_credits_domain(), limit=1,
+            )),
             "show_company": len({balance["company"] for balance in invoice_balances}) > 1,
             "invoices_url": f"{INVOICE_PAY_ROUTE}/{self.token}/invoices",
         }

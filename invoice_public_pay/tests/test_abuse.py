@@ -53,7 +53,7 @@ class TestPayPageAbuse(InvoicePayPaymentCommon, HttpCase):
             with self.subTest(path=path):
                 response = self.url_open(path, data={"csrf_token": "nope"})
                 self.assertIn(response.status_code, (400, 403, 405))
-        for route in ("quote", "transaction", "payment-form", "spread"):
+        for route in ("quote", "transaction", "payment-form", "spread", "apply-credits", "question"):
             with self.subTest(route=route):
                 self.assertEqual(self.url_open(f"{self.base_path}/{route}").status_code, 405)
         self.assertEqual(self._records_count(), before)

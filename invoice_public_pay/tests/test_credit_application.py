@@ -151,6 +151,11 @@ class TestCreditApplication(InvoicePayPaymentCommon, HttpCase):
         self.assertFalse(error)
         self.assertAlmostEqual(self.invoice_old.amount_residual, 380.0)
 
+    def test_the_landing_page_says_credits_can_be_applied(self):
+        self.assertIn("apply your credits to the invoices you choose", self.url_open(self.base_path).text)
+        self.env.company.invoice_pay_allow_credits = False
+        self.assertIn("Contact us to use them", self.url_open(self.base_path).text)
+
     def test_the_page_offers_the_credits(self):
         page = self.url_open(f"{self.base_path}/invoices").text
         self.assertIn("o_invoice_pay_credit_apply", page)

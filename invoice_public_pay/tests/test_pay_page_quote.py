@@ -122,7 +122,7 @@ class TestPayPageQuote(InvoicePayPaymentCommon, HttpCase):
 
     def test_unknown_disabled_and_replaced_links_are_refused(self):
         allocations = [self._alloc(self.invoice_old, 10)]
-        for route in ("quote", "transaction", "payment-form", "spread"):
+        for route in ("quote", "transaction", "payment-form", "spread", "apply-credits", "question"):
             with self.subTest(route=route):
                 _result, error = self._rpc(f"/invoice-pay/{'Z' * 43}/{route}", {"allocations": allocations})
                 self.assertIn("not valid any more", error)
