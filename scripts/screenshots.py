@@ -5,7 +5,10 @@ Usage: $ODOO_PYTHON scripts/screenshots.py BASE_URL DATABASE PAY_URL PARTNER_ID 
 Drives headless Chromium over the DevTools protocol (websocket-client, which
 Odoo's tours need anyway): logs in as admin for the customer form, then opens the
 customer's pay link as a phone would; with SPANISH_PAY_URL (the demo's Spanish
-customer, printed by ./scripts/demo.sh), that customer's page as they see it.
+customer, printed by ./scripts/demo.sh), that customer's page as they see it. Then the
+customer's statement (its PDF's first page, pdftoppm), and Pay Link Results after the
+pay link is emailed and the customer pays half an invoice through the page (this
+writes to the demo database, as a customer would).
 """
 
 import base64
@@ -128,8 +131,81 @@ def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots", sp
         browser.shot(out / "checkout_fee.png")
         if spanish_pay_url:
             shoot_spanish_page(browser, spanish_pay_url, out)
+        shoot_statement(base_url, pay_url, out)
+        make_results(base_url, session, pay_url, partner_id)
+        browser.call("Network.setCookie", name="session_id", value=session.cookies["session_id"],
+                     domain=host, path="/")
+        browser.size(1280, 700)
+        browser.open(f"{base_url}/odoo/action-invoice_public_pay.action_invoice_pay_link_report", wait=1)
+        browser.wait_for(".o_pivot table")
+        browser.shot(out / "pay_link_results.png")
     finally:
         browser.close()
+
+
+def shoot_statement(base_url, pay_url, out):
+    """The first page of the customer statement, real wkhtmltopdf output, as an image (pdftoppm)."""
+    response = requests.get(f"{pay_url}/statement", timeout=300)
+    response.raise_for_status()
+    with tempfile.TemporaryDirectory() as directory:
+        pdf = Path(directory) / "statement.pdf"
+        pdf.write_bytes(response.content)
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(out / "statement")], check=True)
+
+
+def call_kw(base_url, session, model, method, args, kwargs=None):
+    response = session.post(f"{base_url}/web/dataset/call_kw", json={
+        "jsonrpc": "2.0", "method": "call",
+        "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+    })
+    response.raise_for_status()
+    payload = response.json()
+    if "error" in payload:
+        raise RuntimeError(payload["error"]["data"]["message"])
+    return payload["result"]
+
+
+def make_results(base_url, session, pay_url, partner_id):
+    """What Pay Link Results counts: the pay link emailed (admin), then the customer pays part of an invoice.
+
+    The demo customer opens the page from the email and pays through it with the demo
+    provider, as in a browser (transaction, demo payment, status poll).
+    """
+    action = call_kw(base_url, session, "res.partner", "action_invoice_pay_send", [[int(partner_id)]])
+    context = {key: value for key, value in action["context"].items() if key.startswith("default_")}
+    composer = call_kw(base_url, session, "mail.compose.message", "create", [{}], {"context": context})
+    call_kw(base_url, session, "mail.compose.message", "action_send_mail", [[composer]], {"context": context})
+    provider = call_kw(base_url, session, "payment.provider", "search_read", [[("code", "=", "demo")]],
+                       {"fields": ["payment_method_ids"], "limit": 1})[0]
+    invoice = call_kw(base_url, session, "account.move", "search_read", [[
+        ("commercial_partner_id", "=", int(partner_id)), ("move_type", "=", "out_invoice"),
+        ("state", "=", "posted"), ("amount_residual", ">", 0)]], {"fields": ["amount_residual"], "limit": 1})[0]
+    customer = requests.Session()
+    customer.get(pay_url, timeout=60).raise_for_status()
+    path = pay_url.split("//", 1)[1].split("/", 1)[1]
+
+    def rpc(route, params):
+        response = customer.post(f"{base_url}{route}", json={"jsonrpc": "2.0", "method": "call", "params": params},
+                                 timeout=120)
+        response.raise_for_status()
+        payload = response.json()
+        if "error" in payload:
+            raise RuntimeError(payload["error"]["data"]["message"])
+        return payload.get("result")
+
+    allocations = [{"invoice_id": invoice["id"], "amount": round(invoice["amount_residual"] / 2, 2)}]
+    quote = rpc(f"/{path}/quote", {"allocations": allocations, "provider_id": provider["id"],
+                                   "payment_method_id": provider["payment_method_ids"][0]})
+    result = rpc(f"/{path}/transaction", {
+        "allocations": allocations, "provider_id": provider["id"],
+        "payment_method_id": provider["payment_method_ids"][0], "token_id": None, "amount": 1.0,
+        "flow": "direct", "tokenization_requested": False, "landing_route": "/my", "is_validation": False,
+        "access_token": False, "fee_signature": quote.get("fee_signature"),
+    })
+    rpc("/payment/demo/simulate_payment", {"reference": result["reference"], "payment_details": "4242",
+                                           "simulated_state": "done"})
+    rpc("/payment/status/poll", {})
 
 
 def shoot_spanish_page(browser, pay_url, out):
