@@ -121,6 +121,14 @@ class TestLinkReport(InvoicePayPaymentCommon, HttpCase):
         action = customer.action_invoice_pay_view_results()
         self.assertEqual(self.env["invoice.pay.link.report"].search(action["domain"]).partner_id, self.customer)
 
+    def test_other_companies_rows_are_not_shown(self):
+        self._make_history()
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        self.env["invoice.pay.link.activity"]._log_events(self.lantern, "sent", company=other_company)
+        Report = self.env["invoice.pay.link.report"]
+        self.assertEqual(Report.search_count([("company_id", "=", other_company.id)]), 1)
+        self.assertEqual(Report.with_user(self.invoicing_user).search_count([]), 3)
+
     def test_pivot_and_graph_views_load(self):
         Report = self.env["invoice.pay.link.report"].with_user(self.readonly_user)
         for view_type in ("pivot", "graph", "list", "search"):
