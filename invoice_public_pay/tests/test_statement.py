@@ -358,6 +358,15 @@ class TestStatementRoute(StatementCommon, HardeningCommon, HttpCase):
         self._link().enabled = False
         self.assertEqual(self.url_open(self.statement_path).status_code, 404)
 
+    def test_guessing_gets_429_and_the_real_link_is_served(self):
+        self.env["ir.config_parameter"].sudo().set_param("invoice_public_pay.guess_limit", 3)
+        for attempt in range(3):
+            self.assertEqual(self.url_open(f"/invoice-pay/{attempt:043d}/statement").status_code, 404)
+        response = self.url_open(f"/invoice-pay/{'y' * 43}/statement")
+        self.assertEqual(response.status_code, 429)
+        self.assertHeaders(response, {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"})
+        self.assertEqual(self.url_open(self.statement_path).status_code, 200)
+
     def test_busy_server_answers_503(self):
         calls = []
         with patch(REPORT_PATH, self._fake_render(calls)), self._render_slots_held(2):
