@@ -25,6 +25,8 @@ REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
 CARD_READS_LIMIT = 30
 # Questions about invoices per pay link, per two guess windows (15 minutes each).
 QUESTIONS_LIMIT = 10
+# Credit applications per pay link, per two guess windows (each a journal entry and notes).
+CREDIT_APPLICATIONS_LIMIT = 10
 # A Stripe page payment is charged within this time of its creation, or started again.
 STRIPE_CONFIRM_WITHIN = timedelta(hours=1)
 # Providers whose card lookups are requests to their API.
@@ -340,7 +342,12 @@ class InvoicePayController(payment_portal.PaymentPortal):
         with a message, nothing written, when one pair cannot be applied.
         """
         link = self._get_link_or_raise(token)
+        Counter = request.env["invoice.pay.guess.counter"].sudo()
+        key = f"credits:{link.id}"
+        if Counter._is_blocked(key, limit=CREDIT_APPLICATIONS_LIMIT):
+            raise TooManyRequests(_("Too many credits were applied. Please wait a few minutes and try again."))
         entry = link._invoice_pay_apply_credits(credits)
+        Counter._record_failure(key)
         return {"entry": entry.name}
 
     @http.route(f"{INVOICE_PAY_ROUTE}/question", **JSON_ROUTE)

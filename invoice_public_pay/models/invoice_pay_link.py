@@ -529,6 +529,8 @@ class InvoicePayLink(models.Model):
             ("reconciled", "=", False),
             ("amount_residual_currency", "<", 0),
             ("company_id.invoice_pay_allow_credits", "=", True),
+            # A credit note put on hold (disputed, set aside) is not the customer's to use.
+            ("move_id.payment_state", "!=", "blocked"),
             "|", ("move_id.move_type", "=", "out_refund"), ("move_id.origin_payment_id", "!=", False),
         ]
 
@@ -704,7 +706,8 @@ class InvoicePayLink(models.Model):
             ) | lines
             for invoice_id, lines in to_invoice.items()
         ]
-        self.env["account.move.line"].sudo()._reconcile_plan(plan)
+        # In the entry's company: exchange differences are booked in its journal and dates.
+        self.env["account.move.line"].sudo().with_company(company)._reconcile_plan(plan)
         return entry
 
     def _invoice_pay_log_credits(self, entry, applications, credit_lines, invoices):
@@ -795,7 +798,8 @@ class InvoicePayLink(models.Model):
         :raise ValidationError: unknown invoice, empty or too long message; nothing is written
         """
         self.ensure_one()
-        invoice = self._get_printable_invoice(invoice_id if isinstance(invoice_id, int) else 0)
+        valid_id = isinstance(invoice_id, int) and not isinstance(invoice_id, bool)
+        invoice = self._get_printable_invoice(invoice_id if valid_id else 0)
         if not invoice or invoice.move_type not in PAYABLE_MOVE_TYPES:
             raise ValidationError(_("This invoice cannot be found. Please reload the page."))
         message = raw_message.strip() if isinstance(raw_message, str) else ""

@@ -1,4 +1,5 @@
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import AccessError
 
 STATEMENT_REPORT = "invoice_public_pay.report_invoice_pay_statement"
 
@@ -19,10 +20,18 @@ class ReportInvoicePayStatement(models.AbstractModel):
         data = data or {}
         Statement = self.env["invoice.pay.statement"]
         period = Statement._parse_period(data.get("date_from"), data.get("date_to"), data.get("as_of"))
-        companies = (
-            self.env["res.company"].sudo().browse(data["company_ids"]) if data.get("company_ids") else self.env.companies
-        )
+        company_ids = data.get("company_ids")
+        if not isinstance(company_ids, list) or not all(isinstance(company_id, int) for company_id in company_ids):
+            company_ids = []
+        companies = self.env["res.company"].sudo().browse(company_ids).exists() or self.env.companies
         partners = self.env["res.partner"].browse(docids)
+        if not self.env.su:
+            # The figures are read in SQL, past record rules: only who may read receivables prints them.
+            if not (self.env.user.has_group("account.group_account_invoice")
+                    or self.env.user.has_group("account.group_account_readonly")):
+                raise AccessError(_("Only accounting users can print customer statements."))
+            partners.check_access("read")
+            companies &= self.env.user.company_ids
         installed = {code for code, _name in self.env["res.lang"].get_installed()}
         statements = []
         for partner in partners.commercial_partner_id:

@@ -1,6 +1,10 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..controllers.main import CREDIT_APPLICATIONS_LIMIT
 from .common import InvoicePayPaymentCommon
 
 
@@ -110,6 +114,42 @@ class TestCreditApplication(InvoicePayPaymentCommon, HttpCase):
         self.assertEqual(self._books(), books)
         self.assertFalse(self._entries())
         self.assertFalse(self._events(event="credit_applied"))
+
+    def test_a_credit_note_on_hold_is_not_offered(self):
+        self.credit_note.action_toggle_block_payment()
+        self.assertNotIn(self.credit_note.name, self.url_open(f"{self.base_path}/invoices").text)
+        with mute_logger("odoo.http"):
+            _result, error = self._apply([self._pair(self.credit_note, self.invoice_old, "10")])
+        self.assertTrue(error)
+        self.assertFalse(self._entries())
+        self.assertAlmostEqual(self.credit_note.amount_residual, 150.0)
+
+    def test_a_credit_in_a_foreign_currency_is_exact_in_that_currency(self):
+        today = fields.Date.today()
+        eur = self.setup_other_currency("EUR", rates=[
+            (today - relativedelta(days=60), 2.0), (today - relativedelta(days=30), 4.0), (today, 3.0),
+        ])
+        invoice = self._customer_invoice(300.0, currency=eur, invoice_date=today - relativedelta(days=60))
+        credit = self._customer_invoice(100.0, move_type="out_refund", currency=eur,
+                                        invoice_date=today - relativedelta(days=30))
+        result, error = self._apply([self._pair(credit, invoice, "100")])
+        self.assertFalse(error, error)
+        self.assertTrue(result["entry"])
+        self.assertAlmostEqual(invoice.amount_residual, 200.0)
+        self.assertAlmostEqual(credit.amount_residual, 0.0)
+        self.assertTrue(all(self._entries().line_ids.mapped("reconciled")))
+
+    def test_applications_of_one_link_are_limited(self):
+        for _attempt in range(CREDIT_APPLICATIONS_LIMIT):
+            _result, error = self._apply([self._pair(self.credit_note, self.invoice_new, "0.01")])
+            self.assertFalse(error, error)
+        with mute_logger("odoo.http"):
+            response = self.opener.post(self.base_url() + f"{self.base_path}/apply-credits", json={
+                "jsonrpc": "2.0", "method": "call", "id": 1,
+                "params": {"credits": [self._pair(self.credit_note, self.invoice_new, "0.01")]},
+            }, timeout=30)
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(len(self._entries()), CREDIT_APPLICATIONS_LIMIT)
 
     def test_refused_while_the_company_does_not_allow_it(self):
         self.env.company.invoice_pay_allow_credits = False

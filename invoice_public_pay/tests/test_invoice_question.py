@@ -48,6 +48,10 @@ class TestInvoiceQuestion(InvoicePayPaymentCommon, HttpCase):
                 result, error = self._ask(invoice, text)
                 self.assertIsNone(result)
                 self.assertIn(expected, error)
+        # JSON true is not an invoice id (Python's bool is an int).
+        with mute_logger("odoo.http"):
+            result, error = self._rpc(f"{self.base_path}/question", {"invoice_id": True, "message": "Hello"})
+        self.assertIn("cannot be found", error)
         self.assertFalse((self.invoice_old | other_invoice).activity_ids)
         self.assertFalse(self._events(event="question"))
 

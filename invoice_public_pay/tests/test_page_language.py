@@ -24,6 +24,9 @@ class TestPageLanguage(InvoicePayPaymentCommon, HttpCase):
             cls.env["res.lang"]._activate_lang(code)
         cls.env["ir.module.module"]._load_module_terms(TRANSLATED_MODULES, ["es_ES", "fr_FR"], overwrite=True)
         cls.customer.lang = "es_ES"
+        # English is the site's default language, whatever the database was created with.
+        cls.env["res.lang"]._activate_lang("en_US")
+        cls.env["ir.default"].set("res.partner", "lang", "en_US")
         cls.credit_note = cls._customer_invoice(65.0, move_type="out_refund")
         cls.group_key = f"{cls.env.company.id}-{cls.env.company.currency_id.id}"
 

@@ -8,7 +8,7 @@ from unittest.mock import patch
 from lxml import html
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
@@ -229,6 +229,15 @@ class TestStatementDocument(StatementCommon, HttpCase):
             STATEMENT_REPORT, (partner or self.customer).ids, data=data or {},
         )
         return html.fromstring(content)
+
+    def test_only_accounting_users_print_statements(self):
+        """The figures are read in SQL, past record rules: a plain employee gets no statement."""
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(self.sales_user)._render_qweb_html(
+                STATEMENT_REPORT, self.customer.ids, data={},
+            )
+        # Garbage company ids are ignored, not sent to the database.
+        self._document(data={"company_ids": "x"})
 
     def test_document_in_english(self):
         document = self._document()

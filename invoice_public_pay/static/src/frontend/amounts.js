@@ -21,7 +21,15 @@ export function parseAmountInput(text, decimalPlaces) {
     const thousandsSep = localization.thousandsSep || ",";
     const decimalPoint = localization.decimalPoint || ".";
     value = value.replace(/\s/g, "");
-    if (thousandsSep.trim()) {
+    if (thousandsSep.trim() && value.includes(thousandsSep)) {
+        // A thousands separator only between groups of three digits: "1.5" on a page
+        // that writes "1.234,50" is refused, never read as 15.
+        const [integerPart, ...decimalParts] = value.split(decimalPoint);
+        const sep = thousandsSep.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const grouped = new RegExp(`^\\d{1,3}(${sep}\\d{3})+$`);
+        if (decimalParts.length > 1 || !grouped.test(integerPart)) {
+            return { units: null, error: "not_a_number" };
+        }
         value = value.split(thousandsSep).join("");
     }
     if (decimalPoint !== ".") {
