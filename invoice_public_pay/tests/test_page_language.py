@@ -58,6 +58,18 @@ class TestPageLanguage(InvoicePayPaymentCommon, HttpCase):
             r'o_invoice_pay_balance_count">(.*?)</span>', page, flags=re.DOTALL)]
         self.assertEqual(counts, ["(3 facturas pendientes)", "(1 nota de crédito)"])
 
+    def test_a_language_left_by_another_page_does_not_count(self):
+        """The cookie of another customer's link (or of the shop) is not a choice made for this link."""
+        self.opener.cookies.set("frontend_lang", "fr_FR")
+        response = self._get(self.base_path)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertEqual(response.headers["Location"].split("?")[0].removeprefix(self.base_url()),
+                         f"/es{self.base_path}")
+        self.assertEqual(html_lang(self._visit(self.base_path).text), "es-ES")
+        # A language of the site that is not installed any more changes nothing either.
+        self.opener.cookies.set("frontend_lang", "de_DE")
+        self.assertEqual(html_lang(self._visit(self.base_path).text), "es-ES")
+
     def test_default_language_when_the_customer_language_is_not_installed(self):
         self.env.cr.execute("UPDATE res_partner SET lang = 'de_DE' WHERE id = %s", [self.customer.id])
         self.customer.invalidate_recordset(["lang"])
