@@ -13,7 +13,7 @@ from odoo.tools import SQL, consteq, format_date, mute_logger
 
 from odoo.addons.payment.controllers import portal as payment_portal
 
-from ..models.invoice_pay_link import PAYABLE_MOVE_TYPES
+from ..models.invoice_pay_link import PAYABLE_MOVE_TYPES, ROWS_PAGE_SIZE
 from ..pay_core.tokens import mask_pay_link_tokens
 from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_link_render_lock, try_take_pdf_render_slot
 from ..stripe_helpers import stripe_minor_amount
@@ -21,6 +21,10 @@ from ..stripe_helpers import stripe_minor_amount
 INVOICE_PAY_ROUTE = "/invoice-pay/<string:token>"
 # The unique index Odoo gives payment.transaction.reference (`_reference_uniq`).
 REFERENCE_CONSTRAINT = "payment_transaction_reference_uniq"
+# The payment summary lists this many invoices; beyond, one line ("214 invoices, $ 48,210.55").
+SUMMARY_LINES_MAX = 5
+# Invoices listed when the customer opens a collapsed summary.
+SUMMARY_DETAILS_MAX = 100
 # Card lookups with the payment provider per pay link, per two guess windows (15 minutes each).
 CARD_READS_LIMIT = 30
 # Questions about invoices per pay link, per two guess windows (15 minutes each).
@@ -291,8 +295,11 @@ class InvoicePayController(payment_portal.PaymentPortal):
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
-                          card_reference=None, confirmation_token=None, **kwargs):
+                          card_reference=None, confirmation_token=None, select_all=None, **kwargs):
         """Price the customer's choice: invoice amounts, fee and total, from the database.
+
+        ``select_all``: ``{"group", "except"}``, every open invoice of the group in full
+        but those listed (see ``invoice.pay.link._invoice_pay_prepare_checkout``).
 
         ``card_reference`` is what the provider's form gives to look the card up
         (a surcharge depends on it); for Stripe it is ``confirmation_token``, a
@@ -315,7 +322,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         else:
             card = Transaction._invoice_pay_card_details(None, None)
         checkout = link._invoice_pay_prepare_checkout(
-            allocations, payment_method=payment_method, provider=provider, card=card,
+            allocations, payment_method=payment_method, provider=provider, card=card, select_all=select_all,
         )
         return {**checkout.to_json(), **self._provider_amounts(provider, checkout)}
 
@@ -325,6 +332,33 @@ class InvoicePayController(payment_portal.PaymentPortal):
         if provider and provider.code == "stripe":
             return {"stripe_minor_amount": stripe_minor_amount(float(checkout.amount_total), checkout.currency)}
         return {}
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/rows", **JSON_ROUTE)
+    @json_rate_limited
+    def invoice_pay_rows(self, token, group=None, offset=0, limit=ROWS_PAGE_SIZE, search="", sort="due_date",
+                         **kwargs):
+        """One page of a group's invoices: searched, filtered (``filter``), sorted, with the group's totals.
+
+        ``rows`` are the invoices as data, ``html`` the same rows as the page draws
+        them; ``count`` is how many invoices match, ``totals`` cover the whole group.
+        """
+        link = self._get_link_or_raise(token)
+        found = link._invoice_pay_rows(
+            group, offset=offset, limit=limit, search=search, row_filter=kwargs.get("filter") or "", sort=sort,
+        )
+        group_values = found["group"]
+        html = request.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_rows", {
+            **link._get_rows_render_values(found["invoices"]),
+            "group": group_values,
+            "invoices": found["invoices"],
+        })
+        return {
+            "rows": [link._row_json(invoice) for invoice in found["invoices"]],
+            "html": html,
+            "count": found["count"],
+            "more": found["more"],
+            "totals": link._group_totals_json(group_values),
+        }
 
     @http.route(f"{INVOICE_PAY_ROUTE}/spread", **JSON_ROUTE)
     @json_rate_limited
@@ -365,10 +399,10 @@ class InvoicePayController(payment_portal.PaymentPortal):
 
     @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE)
     @json_rate_limited
-    def invoice_pay_payment_form(self, token, allocations=None, **kwargs):
+    def invoice_pay_payment_form(self, token, allocations=None, select_all=None, **kwargs):
         """Odoo's payment form for the chosen invoices, with the real total."""
         link = self._get_link_or_raise(token)
-        checkout = link._invoice_pay_prepare_checkout(allocations)
+        checkout = link._invoice_pay_prepare_checkout(allocations, select_all=select_all)
         providers_sudo, methods_sudo, tokens_sudo, report = self._compatible_payment_options(link, checkout)
         is_customer_user = self._visitor_is_customer_user(link)
         form_values = {
@@ -391,6 +425,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
         }
         html = request.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_checkout", {
             **form_values, "checkout": checkout,
+            # Beyond a few invoices the summary is collapsed, and lists the first ones.
+            "summary_lines_max": SUMMARY_LINES_MAX, "summary_details_max": SUMMARY_DETAILS_MAX,
         })
         return {**checkout.to_json(), "html": html}
 
@@ -408,6 +444,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         link = self._get_link_or_raise(token)
         card_reference = kwargs.pop("card_reference", None)
         confirmation_token = kwargs.pop("confirmation_token", None)
+        select_all = kwargs.pop("select_all", None)
         note = link._invoice_pay_clean_note(kwargs.pop("note", None))
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
@@ -439,7 +476,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
                 provider, confirmation_token if card_bound else card_reference, payment_method=payment_method,
             )
         checkout = link._invoice_pay_prepare_checkout(
-            allocations, payment_method=payment_method, provider=provider, card=card,
+            allocations, payment_method=payment_method, provider=provider, card=card, select_all=select_all,
         )
         providers_sudo, methods_sudo, tokens_sudo, _report = self._compatible_payment_options(link, checkout)
         if not provider or provider not in providers_sudo:

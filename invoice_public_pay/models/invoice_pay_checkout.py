@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from odoo.tools.misc import formatLang
+
 
 class InvoicePayCheckout:
     """What one payment request of the public page comes to, recomputed from the database.
@@ -21,6 +23,18 @@ class InvoicePayCheckout:
         self.card = None  # pay_core.fees.CardDetails reported by the provider, if a card is paying
         self.surcharge_policy = None  # pay_core.fees.SurchargePolicy of the company and customer
         self.amount_total = self.amount_invoices + fee
+
+    def count_label(self):
+        """The chosen invoices in a few words: "214 invoices, $ 48,210.55"."""
+        return self.link.env._(
+            "%(count)s invoices, %(amount)s",
+            count=formatLang(self.link.env, len(self.lines), digits=0),
+            amount=self.currency.format(float(self.amount_invoices)),
+        )
+
+    def more_label(self, shown):
+        """What the summary leaves out after its first ``shown`` invoices."""
+        return self.link.env._("and %s more", formatLang(self.link.env, len(self.lines) - shown, digits=0))
 
     def to_json(self):
         """The figures the page shows, as JSON-friendly values (amounts as strings and floats)."""
@@ -47,9 +61,7 @@ class InvoicePayCheckout:
                 if self.fee_rule and self.payment_method else ""
             ),
             "fee_signature": self.link._fee_signature(self),
-            "lines": [
-                {"invoice_id": invoice.id, "name": invoice.name, "amount": float(amount),
-                 "formatted": currency.format(float(amount))}
-                for invoice, amount in self.lines
-            ],
+            "invoice_count": len(self.lines),
+            # Compact: a payment may cover thousands of invoices; the page shows its summary.
+            "lines": [{"invoice_id": invoice.id, "amount": float(amount)} for invoice, amount in self.lines],
         }

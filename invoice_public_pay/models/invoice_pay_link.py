@@ -3,6 +3,7 @@ import logging
 from dataclasses import replace
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
@@ -10,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger, plaintext2html
-from odoo.tools.misc import hmac
+from odoo.tools.misc import formatLang, hmac
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
 from ..pay_core.credits import CreditApplicationError, OpenCredit, applied_total, plan_credit_application
@@ -31,6 +32,25 @@ PROCESSING_STATES = ("pending", "authorized")
 NOTE_MAX_LENGTH = 200
 #: Longest question a customer may ask about an invoice.
 QUESTION_MAX_LENGTH = 1000
+#: Rows of a group the page draws at first, and per "Load more".
+ROWS_PAGE_SIZE = 50
+#: Most rows one request of ``/rows`` may ask for.
+ROWS_LIMIT_MAX = 200
+#: Longest search text of the invoice list.
+ROWS_SEARCH_MAX_LENGTH = 100
+#: Orders of the invoice list: oldest due first (the order payments are spread in), largest due first.
+ROWS_ORDERS = {
+    "due_date": "invoice_date_due, invoice_date, id",
+    "amount": "amount_residual desc, invoice_date_due, id",
+}
+ROWS_FILTERS = ("overdue", "due_this_month", "partly_paid")
+#: Fields of an invoice the list shows, fetched with the rows in one query.
+ROW_FIELDS = [
+    "name", "ref", "payment_reference", "invoice_date", "invoice_date_due", "amount_total", "amount_residual",
+    "company_id", "currency_id", "payment_state", "move_type", "partner_id",
+]
+#: Most invoices one payment may cover; beyond, the customer pays in parts.
+MAX_INVOICES_PER_PAYMENT = 5000
 
 
 class InvoicePayLink(models.Model):
@@ -142,19 +162,6 @@ class InvoicePayLink(models.Model):
         self.ensure_one()
         return self.partner_id._invoice_pay_open_moves_domain(move_types)
 
-    def _get_open_invoices(self):
-        """Posted customer invoices of the customer and its contacts with an amount due (sudo).
-
-        Fetched in one query with every field the page shows.
-        """
-        self.ensure_one()
-        return self.env["account.move"].sudo().search_fetch(
-            self._get_open_documents_domain(PAYABLE_MOVE_TYPES),
-            ["name", "invoice_date", "invoice_date_due", "amount_total", "amount_residual",
-             "company_id", "currency_id", "payment_state", "move_type", "partner_id"],
-            order="invoice_date_due, invoice_date, id",
-        )
-
     def _get_open_credit_notes(self):
         self.ensure_one()
         return self.env["account.move"].sudo().search_fetch(
@@ -163,24 +170,149 @@ class InvoicePayLink(models.Model):
             order="invoice_date, id",
         )
 
-    @api.model
-    def _group_invoices(self, invoices):
-        """Split invoices into payment groups: one per company and currency, in a stable order."""
+    def _invoice_pay_groups(self):
+        """The payment groups of the customer's open invoices with their totals, in one query.
+
+        One per company and currency (a payment never crosses either), in a stable
+        order; the totals cover every open invoice of the group, drawn or not:
+        ``count`` and ``amount_due`` (Decimal), and ``payable_count`` and
+        ``payable_amount`` without the invoices on hold.
+        """
+        self.ensure_one()
+        figures = self.env["account.move"].sudo()._read_group(
+            self._get_open_documents_domain(PAYABLE_MOVE_TYPES),
+            ["company_id", "currency_id", "payment_state"],
+            ["__count", "amount_residual:sum"],
+        )
         groups = {}
-        for invoice in invoices:
-            groups.setdefault((invoice.company_id, invoice.currency_id), []).append(invoice)
-        return [
-            {
+        for company, currency, payment_state, count, amount in figures:
+            group = groups.setdefault((company, currency), {
                 "key": f"{company.id}-{currency.id}",
                 "company": company,
                 "currency": currency,
-                "invoices": self.env["account.move"].union(*group_invoices),
-                "amount_residual": sum(invoice.amount_residual for invoice in group_invoices),
-            }
-            for (company, currency), group_invoices in sorted(
+                "count": 0,
+                "amount_due": Decimal(0),
+                "payable_count": 0,
+                "payable_amount": Decimal(0),
+            })
+            # The database adds exact numerics: one rounding to the currency gives them back.
+            amount = to_decimal(amount, currency.decimal_places)
+            group["count"] += count
+            group["amount_due"] += amount
+            if payment_state != "blocked":
+                group["payable_count"] += count
+                group["payable_amount"] += amount
+        return [
+            group for (company, currency), group in sorted(
                 groups.items(), key=lambda item: (item[0][0].sequence, item[0][0].id, item[0][1].name)
             )
         ]
+
+    def _invoice_pay_group(self, group_key):
+        """The payment group ``group_key`` ("<company id>-<currency id>") of the customer's open invoices."""
+        self.ensure_one()
+        group = isinstance(group_key, str) and next(
+            (group for group in self._invoice_pay_groups() if group["key"] == group_key), None,
+        )
+        if not group:
+            raise ValidationError(_("These invoices cannot be paid any more. Please reload the page."))
+        return group
+
+    def _invoice_pay_group_domain(self, group):
+        return [
+            *self._get_open_documents_domain(PAYABLE_MOVE_TYPES),
+            ("company_id", "=", group["company"].id),
+            ("currency_id", "=", group["currency"].id),
+        ]
+
+    def _invoice_pay_rows(self, group_key, offset=0, limit=ROWS_PAGE_SIZE, search="", row_filter="", sort="due_date"):
+        """One page of a group's invoices as the list draws them: searched, filtered and sorted.
+
+        :param search: part of an invoice's number or of its reference
+        :param row_filter: ``""`` or one of :data:`ROWS_FILTERS`
+        :param sort: one of :data:`ROWS_ORDERS`
+        :return: dict with ``group`` (see :meth:`_invoice_pay_groups`), ``invoices`` (sudo,
+                 at most ``limit``), ``count`` (the invoices that match) and ``more``
+        :raise ValidationError: a parameter the page would never send; nothing is read
+        """
+        self.ensure_one()
+        unreadable = _("The list could not be read. Please reload the page.")
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in (offset, limit)):
+            raise ValidationError(unreadable)
+        if offset < 0 or not 0 < limit <= ROWS_LIMIT_MAX:
+            raise ValidationError(unreadable)
+        if not isinstance(search, str) or row_filter not in ("", *ROWS_FILTERS) or sort not in ROWS_ORDERS:
+            raise ValidationError(unreadable)
+        search = " ".join(search.split())
+        if len(search) > ROWS_SEARCH_MAX_LENGTH:
+            raise ValidationError(_(
+                "This search is too long: please use at most %s characters.", ROWS_SEARCH_MAX_LENGTH,
+            ))
+        group = self._invoice_pay_group(group_key)
+        domain = self._invoice_pay_group_domain(group)
+        if search:
+            domain += ["|", "|", ("name", "ilike", search), ("ref", "ilike", search),
+                       ("payment_reference", "ilike", search)]
+        domain += self._invoice_pay_row_filter_domain(row_filter)
+        Move = self.env["account.move"].sudo()
+        invoices = Move.search_fetch(domain, ROW_FIELDS, offset=offset, limit=limit, order=ROWS_ORDERS[sort])
+        if offset or len(invoices) == limit:
+            count = Move.search_count(domain)
+        else:
+            count = len(invoices)
+        return {"group": group, "invoices": invoices, "count": count, "more": offset + len(invoices) < count}
+
+    def _invoice_pay_row_filter_domain(self, row_filter):
+        today = fields.Date.context_today(self)
+        if row_filter == "overdue":
+            return [("invoice_date_due", "<", today)]
+        if row_filter == "due_this_month":
+            month_start = today.replace(day=1)
+            return [("invoice_date_due", ">=", month_start),
+                    ("invoice_date_due", "<", month_start + relativedelta(months=1))]
+        if row_filter == "partly_paid":
+            return [("payment_state", "=", "partial")]
+        return []
+
+    def _get_rows_render_values(self, invoices):
+        """What the row template needs besides the invoices: one query whatever their number."""
+        self.ensure_one()
+        return {
+            "questions_sent": self._get_questions_sent(invoices),
+            "today": fields.Date.context_today(self),
+            "base_path": f"/invoice-pay/{self.token}",
+            # Plain formatting: the field widgets cost a few milliseconds per row.
+            "format_date": lambda date: format_date(self.env, date),
+        }
+
+    @api.model
+    def _row_json(self, invoice):
+        """One invoice of the list as JSON: amounts as exact decimal strings."""
+        places = invoice.currency_id.decimal_places
+        return {
+            "invoice_id": invoice.id,
+            "name": invoice.name,
+            "ref": invoice.ref or invoice.payment_reference or "",
+            "invoice_date": fields.Date.to_string(invoice.invoice_date),
+            "due_date": fields.Date.to_string(invoice.invoice_date_due),
+            "amount_total": str(to_decimal(invoice.amount_total, places)),
+            "amount_due": str(to_decimal(invoice.amount_residual, places)),
+            "blocked": invoice.payment_state == "blocked",
+        }
+
+    @api.model
+    def _group_totals_json(self, group):
+        currency = group["currency"]
+        return {
+            "count": group["count"],
+            "amount_due": str(group["amount_due"]),
+            "payable_count": group["payable_count"],
+            "payable_amount": str(group["payable_amount"]),
+            "formatted": {
+                "amount_due": currency.format(float(group["amount_due"])),
+                "payable_amount": currency.format(float(group["payable_amount"])),
+            },
+        }
 
     @api.model
     def _to_open_invoice(self, invoice):
@@ -198,27 +330,76 @@ class InvoicePayLink(models.Model):
     # Checkout: the server's own figures for a payment request
     # ------------------------------------------------------------
 
-    def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None, card=None):
+    def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None, card=None,
+                                      select_all=None):
         """Validate the customer's choice against the database and price it.
 
         :param raw_allocations: the ``allocations`` received from the browser
         :param payment_method: the ``payment.method`` chosen, if any (for the fee)
         :param provider: the ``payment.provider`` chosen, if any (for the fee)
         :param card: the :class:`pay_core.fees.CardDetails` the provider reported, if any
+        :param select_all: ``{"group": <group key>, "except": [invoice ids]}``: every payable
+            open invoice of the group paid in full but those listed; an amount of
+            ``raw_allocations`` overrides it for its invoice
         :return: an :class:`InvoicePayCheckout`
         :raise ValidationError: with a message for the customer; nothing is written
         """
         self.ensure_one()
-        invoices = self._get_open_invoices()
+        if select_all is not None:
+            raw_allocations = self._expand_select_all(raw_allocations, select_all)
+        invoices = self._get_requested_invoices(raw_allocations)
         invoices_by_id = {invoice.id: invoice for invoice in invoices}
         open_invoices = {invoice.id: self._to_open_invoice(invoice) for invoice in invoices}
         decimal_places = self._checkout_decimal_places(raw_allocations, invoices_by_id)
         try:
-            allocations = validate_allocations(raw_allocations, open_invoices, decimal_places)
+            allocations = validate_allocations(
+                raw_allocations, open_invoices, decimal_places, max_entries=MAX_INVOICES_PER_PAYMENT,
+            )
         except AllocationError as error:
             raise ValidationError(self._allocation_error_message(error, invoices_by_id)) from error
         lines = [(invoices_by_id[allocation.invoice_id], allocation.amount) for allocation in allocations]
         return self._price_checkout(lines, payment_method, provider, card)
+
+    def _get_requested_invoices(self, raw_allocations):
+        """The open invoices (sudo) named by ``raw_allocations``, in one query with what is checked."""
+        requested = self._requested_ids(raw_allocations, "invoice_id")
+        if not requested or len(requested) > MAX_INVOICES_PER_PAYMENT:
+            # Too many is refused by the validation, before any invoice is read.
+            return self.env["account.move"]
+        return self.env["account.move"].sudo().search_fetch(
+            [*self._get_open_documents_domain(PAYABLE_MOVE_TYPES), ("id", "in", requested)], ROW_FIELDS,
+        )
+
+    def _expand_select_all(self, raw_allocations, select_all):
+        """``raw_allocations`` with every other payable invoice of the group in full, but the exceptions.
+
+        One query for the group's invoices, whatever their number; the count is
+        checked by :func:`validate_allocations` (``MAX_INVOICES_PER_PAYMENT``).
+        """
+        unreadable = _("The payment request could not be read. Please reload the page and try again.")
+        excepted = isinstance(select_all, dict) and select_all.get("except")
+        if (
+            not isinstance(select_all, dict)
+            or set(select_all) != {"group", "except"}
+            or not isinstance(excepted, list)
+            or not all(isinstance(value, int) and not isinstance(value, bool) for value in excepted)
+        ):
+            raise ValidationError(unreadable)
+        if raw_allocations is None:
+            raw_allocations = []
+        if not isinstance(raw_allocations, list):
+            raise ValidationError(unreadable)
+        group = self._invoice_pay_group(select_all["group"])
+        skipped = set(excepted) | set(self._requested_ids(raw_allocations, "invoice_id"))
+        places = group["currency"].decimal_places
+        invoices = self.env["account.move"].sudo().search_fetch(
+            [*self._invoice_pay_group_domain(group), ("payment_state", "!=", "blocked")],
+            ["amount_residual"], order=ROWS_ORDERS["due_date"],
+        )
+        return raw_allocations + [
+            {"invoice_id": invoice.id, "amount": str(to_decimal(invoice.amount_residual, places))}
+            for invoice in invoices if invoice.id not in skipped
+        ]
 
     def _invoice_pay_spread_amount(self, raw_amount, group_key):
         """Spread one amount over a group's invoices, oldest due date first.
@@ -226,15 +407,13 @@ class InvoicePayLink(models.Model):
         :return: list of ``{"invoice_id", "amount"}`` the page fills in
         """
         self.ensure_one()
-        invoices = self._get_open_invoices()
-        group = next((g for g in self._group_invoices(invoices) if g["key"] == group_key), None)
-        if not group:
-            raise ValidationError(_("These invoices cannot be paid any more. Please reload the page."))
+        group = self._invoice_pay_group(group_key)
+        invoices = self.env["account.move"].sudo().search_fetch(
+            self._invoice_pay_group_domain(group), ROW_FIELDS, order=ROWS_ORDERS["due_date"],
+        )
         try:
             allocations = spread_amount(
-                raw_amount,
-                [self._to_open_invoice(invoice) for invoice in group["invoices"]],
-                group["currency"].decimal_places,
+                raw_amount, [self._to_open_invoice(invoice) for invoice in invoices], group["currency"].decimal_places,
             )
         except AllocationError as error:
             raise ValidationError(self._allocation_error_message(error, {}, group["currency"])) from error
@@ -310,7 +489,10 @@ class InvoicePayLink(models.Model):
         messages = {
             "malformed": _("The payment request could not be read. Please reload the page and try again."),
             "empty": _("Select at least one invoice to pay."),
-            "too_many": _("Too many invoices in one payment. Please pay them in several payments."),
+            "too_many": _(
+                "One payment covers at most %s invoices. Please pay in parts.",
+                formatLang(self.env, MAX_INVOICES_PER_PAYMENT, digits=0),
+            ),
             "duplicate": _("An invoice appears twice in the payment. Please reload the page and try again."),
             "blocked": _("Invoice %s is on hold and cannot be paid online. Please contact us.", name),
             "mixed_company": _("Invoices of different companies must be paid separately."),
@@ -373,25 +555,36 @@ class InvoicePayLink(models.Model):
     # ------------------------------------------------------------
 
     def _get_invoice_list_values(self):
-        """Values of the invoice list page: payable groups and open credit notes."""
+        """Values of the invoice list page: payable groups with their first rows, and open credits.
+
+        Each group draws its ``ROWS_PAGE_SIZE`` oldest due invoices; the page reaches
+        the others through ``/rows``. The queries do not grow with the number of invoices.
+        """
         self.ensure_one()
-        invoices = self._get_open_invoices()
-        today = fields.Date.context_today(self)
+        groups = self._invoice_pay_groups()
+        Move = self.env["account.move"].sudo()
+        for group in groups:
+            group["invoices"] = Move.search_fetch(
+                self._invoice_pay_group_domain(group), ROW_FIELDS, limit=ROWS_PAGE_SIZE, order=ROWS_ORDERS["due_date"],
+            )
+            group["count_label"] = self.partner_id._invoice_pay_count_label("out_invoice", group["count"])
+        drawn = Move.union(*(group["invoices"] for group in groups))
         return {
             "pay_link": self,
             "partner": self.partner_id,
-            "company": self._get_page_company([{"company": company} for company in invoices.company_id]),
-            "groups": self._group_invoices(invoices),
+            "company": self._get_page_company(groups),
+            "groups": groups,
+            "rows_page_size": ROWS_PAGE_SIZE,
             # Credit notes of companies that let customers apply credits are among ``credits``.
             "credit_notes": self._get_open_credit_notes().filtered(
                 lambda credit_note: not credit_note.company_id.invoice_pay_allow_credits
             ),
-            "credits": self._get_credit_values(invoices),
-            "questions_sent": self._get_questions_sent(invoices),
-            "today": today,
-            "base_path": f"/invoice-pay/{self.token}",
-            # Plain formatting: the field widgets cost a few milliseconds per row.
-            "format_date": lambda date: format_date(self.env, date),
+            "credits": self._get_credit_values(groups),
+            "shown_label": lambda shown, count: self.env._(
+                "Showing %(shown)s of %(count)s",
+                shown=formatLang(self.env, shown, digits=0), count=formatLang(self.env, count, digits=0),
+            ),
+            **self._get_rows_render_values(drawn),
         }
 
     def _get_printable_invoice(self, invoice_id):
@@ -543,9 +736,13 @@ class InvoicePayLink(models.Model):
             order="date, id",
         )
 
-    def _get_credit_values(self, invoices):
-        """What the page shows of each open credit: its amount and the invoices it may go to."""
-        groups = {group["key"]: group for group in self._group_invoices(invoices)}
+    def _get_credit_values(self, groups):
+        """What the page shows of each open credit: its amount and the invoices it may go to.
+
+        The invoices offered are those the page draws first in the credit's group
+        (the oldest due), not on hold.
+        """
+        groups = {group["key"]: group for group in groups}
         values = []
         for line in self._get_open_credits():
             group = groups.get(f"{line.company_id.id}-{line.currency_id.id}")

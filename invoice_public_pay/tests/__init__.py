@@ -31,3 +31,4 @@ from . import test_credit_application
 from . import test_credit_tour
 from . import test_remittance_note
 from . import test_invoice_question
+from . import test_big_accounts

@@ -3,6 +3,7 @@ import { formatCurrency } from "@web/core/currency";
 import { _t } from "@web/core/l10n/translation";
 import { rpc, RPCError } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import { formatFloat } from "@web/core/utils/numbers";
 import { Interaction } from "@web/public/interaction";
 
 import {
@@ -11,6 +12,9 @@ import {
     unitsToDecimalString,
     unitsToInputText,
 } from "./amounts";
+
+// Rows drawn per request of /rows (the page draws as many at first).
+const ROWS_PAGE_SIZE = 50;
 
 const AMOUNT_ERRORS = {
     // The example is written as the customer's language writes numbers (120,50 in French).
@@ -27,6 +31,12 @@ const AMOUNT_ERRORS = {
 /**
  * One group of invoices (one company and currency) on the public pay page:
  * selection, amounts, running total, then Odoo's payment form for the choice.
+ *
+ * The page draws the oldest rows of the group and loads others on demand
+ * (search, filter, sort, "Load more"); the selection lives here, not in the rows,
+ * so it covers invoices not drawn and survives paging and searching. "Select all"
+ * is sent as such (``select_all``: the group but the invoices left out): the
+ * server, which knows every invoice of the group, lists them.
  */
 export class InvoicePayGroup extends Interaction {
     static selector = ".o_invoice_pay_group";
@@ -52,47 +62,130 @@ export class InvoicePayGroup extends Interaction {
             "t-att-class": () => ({ "d-none": !this.error }),
         },
         ".o_invoice_pay_change": { "t-on-click": this.closeCheckout },
+        ".o_invoice_pay_find": { "t-on-submit": this.onFindSubmit },
+        ".o_invoice_pay_search": { "t-on-input": this.debounced(this.reloadRows, 350) },
+        ".o_invoice_pay_filter": { "t-on-change": this.reloadRows },
+        ".o_invoice_pay_sort": { "t-on-change": this.reloadRows },
+        ".o_invoice_pay_more": {
+            "t-on-click": this.locked(this.onMoreClick, true),
+            "t-att-class": () => ({ "d-none": !this.more }),
+        },
+        ".o_invoice_pay_shown": { "t-out": () => this.shownLabel },
     };
 
     setup() {
         this.basePath = this.el.closest(".o_invoice_pay_list").dataset.basePath;
-        this.groupKey = this.el.dataset.group;
-        this.currencyId = Number(this.el.dataset.currencyId);
-        this.decimalPlaces = Number(this.el.dataset.decimalPlaces);
-        this.rows = [...this.el.querySelectorAll(".o_invoice_pay_row")].map((rowEl) => ({
-            el: rowEl,
-            invoiceId: Number(rowEl.dataset.invoiceId),
-            dueUnits: decimalToUnits(rowEl.dataset.amountDue, this.decimalPlaces),
-            blocked: Boolean(rowEl.dataset.blocked),
-            checkbox: rowEl.querySelector(".o_invoice_pay_select"),
-            input: rowEl.querySelector(".o_invoice_pay_amount"),
-            units: null,
-            error: null,
-        }));
+        const data = this.el.dataset;
+        this.groupKey = data.group;
+        this.currencyId = Number(data.currencyId);
+        this.decimalPlaces = Number(data.decimalPlaces);
+        // The whole group, drawn or not.
+        this.payableCount = Number(data.payableCount);
+        this.payableUnits = decimalToUnits(data.payableAmount, this.decimalPlaces);
+        // Invoices drawn so far (now or earlier): what each is due, whether it is on hold.
+        this.known = new Map();
+        // Amounts the customer chose per invoice: { units, error, text }.
+        this.amounts = new Map();
+        // "Select all": every payable invoice of the group in full, but those left out.
+        this.selectAll = false;
+        this.excepted = new Set();
+        this.listEl = this.el.querySelector(".o_invoice_pay_rows");
+        const rowEls = this.rowEls();
+        this.learnRows(rowEls);
+        this.matchCount = Number(data.count);
+        this.more = rowEls.length < this.matchCount;
+        this.rowsRequest = 0;
         this.error = "";
         this.checkoutEl = this.el.querySelector(".o_invoice_pay_checkout");
     }
 
     // #=== STATE ===#
 
-    get payableRows() {
-        return this.rows.filter((row) => !row.blocked);
+    rowEls() {
+        return [...this.listEl.querySelectorAll(".o_invoice_pay_row")];
     }
 
-    get selectedRows() {
-        return this.payableRows.filter((row) => row.checkbox.checked && row.units);
+    learnRows(rowEls) {
+        for (const rowEl of rowEls) {
+            this.known.set(Number(rowEl.dataset.invoiceId), {
+                dueUnits: decimalToUnits(rowEl.dataset.amountDue, this.decimalPlaces),
+                blocked: Boolean(rowEl.dataset.blocked),
+            });
+        }
+    }
+
+    /**
+     * What the customer pays on one invoice: { units, error, text }, units null when nothing.
+     *
+     * @param {number} invoiceId
+     */
+    choiceOf(invoiceId) {
+        const invoice = this.known.get(invoiceId);
+        if (!invoice || invoice.blocked) {
+            return { units: null, error: null };
+        }
+        if (this.amounts.has(invoiceId)) {
+            return this.amounts.get(invoiceId);
+        }
+        if (this.selectAll && !this.excepted.has(invoiceId)) {
+            return { units: invoice.dueUnits, error: null };
+        }
+        return { units: null, error: null };
     }
 
     get totalUnits() {
-        return this.selectedRows.reduce((total, row) => total + row.units, 0);
+        let total = 0;
+        if (this.selectAll) {
+            total = this.payableUnits;
+            // Left out, or paid with another amount: their amount due is not in the total.
+            for (const invoiceId of [...this.excepted, ...this.amounts.keys()]) {
+                total -= this.known.get(invoiceId)?.dueUnits || 0;
+            }
+        }
+        for (const choice of this.amounts.values()) {
+            total += choice.error ? 0 : choice.units || 0;
+        }
+        return total;
     }
 
-    get allSelected() {
-        return this.payableRows.length > 0 && this.payableRows.every((row) => row.checkbox.checked);
+    /**
+     * Every payable invoice of the group paid in full: no amount exceeds its invoice's, so
+     * the total reaches the group's amount due only then (spread amounts included).
+     */
+    get allFull() {
+        return this.payableUnits > 0 && !this.firstError && this.totalUnits === this.payableUnits;
+    }
+
+    get firstError() {
+        return [...this.amounts.values()].find((choice) => choice.error)?.error;
     }
 
     get canPay() {
-        return this.totalUnits > 0 && this.rows.every((row) => !row.error);
+        return this.totalUnits > 0 && !this.firstError;
+    }
+
+    get shownLabel() {
+        const count = (value) => formatFloat(value, { digits: [69, 0] });
+        return _t("Showing %(shown)s of %(count)s", {
+            shown: count(this.rowEls().length),
+            count: count(this.matchCount),
+        });
+    }
+
+    /** The choice as the routes take it: amounts per invoice, and "select all" if chosen. */
+    get selection() {
+        const params = {
+            allocations: [...this.amounts]
+                .filter(([, choice]) => choice.units && !choice.error)
+                .map(([invoiceId, choice]) => ({
+                    invoice_id: invoiceId,
+                    amount: unitsToDecimalString(choice.units, this.decimalPlaces),
+                })),
+        };
+        if (this.selectAll) {
+            params.select_all = { group: this.groupKey, except: [...this.excepted] };
+        }
+        return params;
     }
 
     formatUnits(units) {
@@ -101,60 +194,107 @@ export class InvoicePayGroup extends Interaction {
         });
     }
 
-    getRow(el) {
-        return this.rows.find((row) => row.el === el.closest(".o_invoice_pay_row"));
+    getRowId(el) {
+        return Number(el.closest(".o_invoice_pay_row").dataset.invoiceId);
     }
 
-    setRowAmount(row, units) {
-        row.units = units;
-        row.error = null;
-        row.checkbox.checked = Boolean(units);
-        row.input.value = units ? unitsToInputText(units, this.decimalPlaces) : "";
-        row.input.classList.remove("is-invalid");
+    /** Show the choice of a drawn row: its box, its amount, its error mark. */
+    drawRow(rowEl) {
+        const choice = this.choiceOf(Number(rowEl.dataset.invoiceId));
+        const input = rowEl.querySelector(".o_invoice_pay_amount");
+        rowEl.querySelector(".o_invoice_pay_select").checked =
+            Boolean(choice.units) && !choice.error;
+        if (choice.error) {
+            input.value = choice.text;
+        } else {
+            input.value = choice.units ? unitsToInputText(choice.units, this.decimalPlaces) : "";
+        }
+        input.classList.toggle("is-invalid", Boolean(choice.error));
     }
 
-    refreshError() {
-        const rowWithError = this.rows.find((row) => row.error);
-        this.error = rowWithError ? AMOUNT_ERRORS[rowWithError.error](this.decimalPlaces) : "";
+    refresh() {
+        const error = this.firstError;
+        this.error = error ? AMOUNT_ERRORS[error](this.decimalPlaces) : "";
         const selectAll = this.el.querySelector(".o_invoice_pay_select_all");
         if (selectAll) {
-            selectAll.checked = this.allSelected;
+            const allFull = this.allFull;
+            selectAll.checked = allFull;
+            // Mixed: some invoices chosen, or some amounts partial.
+            selectAll.indeterminate = !allFull && (this.selectAll || this.amounts.size > 0);
+        }
+    }
+
+    /**
+     * Leave the choice of one invoice to "select all" or to nothing: drop its own amount.
+     *
+     * @param {number} invoiceId
+     * @param {boolean} selected
+     */
+    setSelected(invoiceId, selected) {
+        this.amounts.delete(invoiceId);
+        if (this.selectAll) {
+            if (selected) {
+                this.excepted.delete(invoiceId);
+            } else {
+                this.excepted.add(invoiceId);
+            }
+        } else if (selected) {
+            this.amounts.set(invoiceId, { units: this.known.get(invoiceId).dueUnits, error: null });
         }
     }
 
     // #=== EVENT HANDLERS ===#
 
     onSelectChange(ev) {
-        const row = this.getRow(ev.currentTarget);
-        this.setRowAmount(row, ev.currentTarget.checked ? row.dueUnits : null);
-        this.refreshError();
+        const rowEl = ev.currentTarget.closest(".o_invoice_pay_row");
+        this.setSelected(this.getRowId(rowEl), ev.currentTarget.checked);
+        this.drawRow(rowEl);
+        this.refresh();
         this.closeCheckout();
     }
 
     onAmountInput(ev) {
-        const row = this.getRow(ev.currentTarget);
-        const { units, error } = parseAmountInput(ev.currentTarget.value, this.decimalPlaces);
-        row.units = units;
-        row.error = error || (units > row.dueUnits ? "exceeds_due" : null);
-        row.checkbox.checked = Boolean(units) && !row.error;
-        ev.currentTarget.classList.toggle("is-invalid", Boolean(row.error));
-        this.refreshError();
+        const invoiceId = this.getRowId(ev.currentTarget);
+        const text = ev.currentTarget.value;
+        const { units, error } = parseAmountInput(text, this.decimalPlaces);
+        if (!units && !error) {
+            this.setSelected(invoiceId, false);
+        } else {
+            const invoice = this.known.get(invoiceId);
+            this.excepted.delete(invoiceId);
+            this.amounts.set(invoiceId, {
+                units,
+                error: error || (units > invoice.dueUnits ? "exceeds_due" : null),
+                text,
+            });
+        }
+        const choice = this.choiceOf(invoiceId);
+        const rowEl = ev.currentTarget.closest(".o_invoice_pay_row");
+        rowEl.querySelector(".o_invoice_pay_select").checked =
+            Boolean(choice.units) && !choice.error;
+        ev.currentTarget.classList.toggle("is-invalid", Boolean(choice.error));
+        this.refresh();
         this.closeCheckout();
     }
 
     onAmountChange(ev) {
         // Show the amount as the customer's language writes it once they are done.
-        const row = this.getRow(ev.currentTarget);
-        if (row.units && !row.error) {
-            ev.currentTarget.value = unitsToInputText(row.units, this.decimalPlaces);
+        const choice = this.choiceOf(this.getRowId(ev.currentTarget));
+        if (choice.units && !choice.error) {
+            ev.currentTarget.value = unitsToInputText(choice.units, this.decimalPlaces);
         }
     }
 
-    onSelectAllChange(ev) {
-        for (const row of this.payableRows) {
-            this.setRowAmount(row, ev.currentTarget.checked ? row.dueUnits : null);
+    onSelectAllChange() {
+        // Mixed or nothing: every invoice in full. All in full: nothing.
+        const payAll = !this.allFull;
+        this.amounts.clear();
+        this.excepted.clear();
+        this.selectAll = payAll;
+        for (const rowEl of this.rowEls()) {
+            this.drawRow(rowEl);
         }
-        this.refreshError();
+        this.refresh();
         this.closeCheckout();
     }
 
@@ -173,16 +313,18 @@ export class InvoicePayGroup extends Interaction {
                     group: this.groupKey,
                 })
             );
-            const unitsById = new Map(
+            this.selectAll = false;
+            this.excepted.clear();
+            this.amounts = new Map(
                 result.allocations.map((line) => [
                     line.invoice_id,
-                    decimalToUnits(line.amount, this.decimalPlaces),
+                    { units: decimalToUnits(line.amount, this.decimalPlaces), error: null },
                 ])
             );
-            for (const row of this.payableRows) {
-                this.setRowAmount(row, unitsById.get(row.invoiceId) || null);
+            for (const rowEl of this.rowEls()) {
+                this.drawRow(rowEl);
             }
-            this.refreshError();
+            this.refresh();
             this.closeCheckout();
         } catch (error) {
             this.showServerError(error);
@@ -190,23 +332,82 @@ export class InvoicePayGroup extends Interaction {
     }
 
     async onPayClick() {
-        const allocations = this.selectedRows.map((row) => ({
-            invoice_id: row.invoiceId,
-            amount: unitsToDecimalString(row.units, this.decimalPlaces),
-        }));
+        const selection = this.selection;
         try {
-            const result = await this.waitFor(
-                rpc(`${this.basePath}/payment-form`, { allocations })
-            );
-            await this.waitFor(this.openCheckout(result.html, allocations));
+            const result = await this.waitFor(rpc(`${this.basePath}/payment-form`, selection));
+            await this.waitFor(this.openCheckout(result.html, selection));
         } catch (error) {
             this.showServerError(error);
         }
     }
 
+    // #=== ROWS: SEARCH, FILTER, SORT, MORE ===#
+
+    onFindSubmit(ev) {
+        ev.preventDefault();
+        return this.reloadRows();
+    }
+
+    /** Draw the first rows that match the search, filter and sort (the choice stays). */
+    reloadRows() {
+        return this.loadRows(0);
+    }
+
+    onMoreClick() {
+        return this.loadRows(this.rowEls().length);
+    }
+
+    async loadRows(offset) {
+        const request = ++this.rowsRequest;
+        const findEl = this.el.querySelector(".o_invoice_pay_find");
+        let result;
+        try {
+            result = await this.waitFor(
+                rpc(`${this.basePath}/rows`, {
+                    group: this.groupKey,
+                    offset,
+                    limit: ROWS_PAGE_SIZE,
+                    search: findEl?.querySelector(".o_invoice_pay_search").value || "",
+                    filter: findEl?.querySelector(".o_invoice_pay_filter").value || "",
+                    sort: findEl?.querySelector(".o_invoice_pay_sort").value || "due_date",
+                })
+            );
+        } catch (error) {
+            this.showServerError(error);
+            return;
+        }
+        if (request !== this.rowsRequest) {
+            return; // the customer typed on: a later answer draws the rows
+        }
+        if (!offset) {
+            for (const rowEl of this.rowEls()) {
+                this.services["public.interactions"].stopInteractions(rowEl);
+                rowEl.remove();
+            }
+        }
+        const template = document.createElement("template");
+        template.innerHTML = result.html;
+        const rowEls = [...template.content.children];
+        this.learnRows(rowEls);
+        this.listEl.append(...rowEls);
+        for (const rowEl of rowEls) {
+            this.drawRow(rowEl);
+            this.services["public.interactions"].startInteractions(rowEl);
+        }
+        this.matchCount = result.count;
+        this.more = result.more;
+        // The group's figures may have changed since the page was drawn (a payment elsewhere).
+        this.payableCount = result.totals.payable_count;
+        this.payableUnits = decimalToUnits(result.totals.payable_amount, this.decimalPlaces);
+        this.refresh();
+        if (offset && rowEls.length) {
+            rowEls[0].querySelector(".o_invoice_pay_select, .o_invoice_pay_amount")?.focus();
+        }
+    }
+
     // #=== CHECKOUT ===#
 
-    async openCheckout(html, allocations) {
+    async openCheckout(html, selection) {
         this.closeCheckout();
         const content = document.createElement("div");
         content.innerHTML = html;
@@ -218,7 +419,10 @@ export class InvoicePayGroup extends Interaction {
             return script.src;
         });
         await Promise.all(sdkUrls.map(loadProviderSdk));
-        this.checkoutEl.dataset.allocations = JSON.stringify(allocations);
+        this.checkoutEl.dataset.allocations = JSON.stringify(selection.allocations);
+        if (selection.select_all) {
+            this.checkoutEl.dataset.selectAll = JSON.stringify(selection.select_all);
+        }
         this.checkoutEl.dataset.basePath = this.basePath;
         this.checkoutEl.classList.remove("d-none");
         this.insert(checkout, this.checkoutEl);
@@ -235,6 +439,7 @@ export class InvoicePayGroup extends Interaction {
             child.remove();
         }
         delete this.checkoutEl.dataset.allocations;
+        delete this.checkoutEl.dataset.selectAll;
         delete this.checkoutEl.dataset.feeSignature;
         this.checkoutEl.classList.add("d-none");
     }

@@ -295,7 +295,7 @@ patch(PaymentForm.prototype, {
         const params = super._prepareTransactionRouteParams(...arguments);
         const checkout = this._getInvoicePayCheckout();
         if (checkout) {
-            params.allocations = JSON.parse(checkout.dataset.allocations);
+            Object.assign(params, this._invoicePaySelection(checkout));
             params.fee_signature = checkout.dataset.feeSignature || null;
             const note = checkout.querySelector(".o_invoice_pay_note")?.value.trim();
             if (note) {
@@ -338,6 +338,20 @@ patch(PaymentForm.prototype, {
         this.stripeElements?.[this._getPaymentOptionId(radio)]?.update({ amount: minorAmount });
     },
 
+    /**
+     * The invoices and amounts chosen above the form, as the page's routes take them.
+     *
+     * @param {HTMLElement} checkout
+     * @return {Object} ``allocations`` and, when the customer selected all, ``select_all``
+     */
+    _invoicePaySelection(checkout) {
+        const selection = { allocations: JSON.parse(checkout.dataset.allocations) };
+        if (checkout.dataset.selectAll) {
+            selection.select_all = JSON.parse(checkout.dataset.selectAll);
+        }
+        return selection;
+    },
+
     _getInvoicePayCheckout() {
         const checkout = this.el.closest(".o_invoice_pay_checkout");
         return checkout?.dataset.allocations ? checkout : null;
@@ -350,7 +364,7 @@ patch(PaymentForm.prototype, {
      * @param {HTMLInputElement} radio
      */
     async _invoicePayRequote(checkout, radio) {
-        const params = { allocations: JSON.parse(checkout.dataset.allocations) };
+        const params = this._invoicePaySelection(checkout);
         if (this._getPaymentOptionType(radio) === "token") {
             params.token_id = this._getPaymentOptionId(radio);
         } else {
