@@ -14,6 +14,7 @@ from werkzeug.urls import url_encode
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.http import request
 from odoo.tools import SQL, format_amount, mute_logger
 from odoo.tools.urls import urljoin
 
@@ -34,6 +35,15 @@ from ..stripe_helpers import (
 _logger = logging.getLogger(__name__)
 
 ABANDONED_AFTER_DAYS = 2
+#: A page payment (or capture) confirmed over more invoices than this is booked by the cron
+#: ``ir_cron_book_invoice_pay_payments``, not in the web request that learns of it (the status
+#: page's poll, a webhook): booking takes about 10 ms per invoice, commit included (measured
+#: against Odoo's Register Payment on the same invoices), and a request must stay far from the
+#: worker's time limit. Meanwhile the customer's page shows the payment as being processed.
+BOOK_IN_CRON_ABOVE_INVOICES = 200
+#: How long the booking cron tries a transaction it could not book (Odoo's post-processing cron: 4 days).
+BOOKING_RETRY_DAYS = 4
+BOOKING_CRON_XMLID = "invoice_public_pay.ir_cron_book_invoice_pay_payments"
 # Description of the receipt PDFs stored on a transaction, followed by the checksum of what they show.
 RECEIPT_ATTACHMENT_MARK = "invoice_public_pay receipt "
 #: The demo provider's test card numbers (Stripe's), read as a provider would report them.
@@ -677,16 +687,110 @@ class PaymentTransaction(models.Model):
 
         On the pay page the visitor is the public user: the notes are the customer's.
         """
+        if self.env.context.get("invoice_pay_customer_author"):
+            return self.partner_id  # booked by the cron: still the customer's payment
         if self.env.uid == SUPERUSER_ID or self.env.context.get("payment_backend_action"):
             return self.env.user.partner_id
         return self.partner_id
 
     def _post_process(self):
-        """Override of `payment` to record the payment in the pay link history and tell people."""
-        result = super()._post_process()
-        for tx in self.filtered("invoice_pay_link_id"):
+        """Override of `payment` to record the payment in the pay link history and tell people.
+
+        A page payment over many invoices is not booked in a web request: the booking
+        cron is started instead (see ``BOOK_IN_CRON_ABOVE_INVOICES``). A page payment
+        is booked once: another booking of it under way (Odoo's post-processing cron,
+        ours, the status page's poll) holds it and it is left out here.
+        """
+        transactions = self
+        if request:
+            deferred = self.filtered(lambda tx: tx._invoice_pay_books_in_cron())
+            if deferred:
+                _logger.info("Transactions %s: booked by the cron (too many invoices for a request)",
+                             ", ".join(deferred.mapped("reference")))
+                self.env.ref(BOOKING_CRON_XMLID).sudo()._trigger()
+            transactions -= deferred
+        to_book = transactions.filtered(lambda tx: tx._invoice_pay_booking_pending())
+        transactions -= to_book - to_book._invoice_pay_lock_for_booking()
+        if not transactions:
+            return None
+        result = super(PaymentTransaction, transactions)._post_process()
+        for tx in transactions.filtered("invoice_pay_link_id"):
             tx._invoice_pay_after_state_change()
         return result
+
+    def _invoice_pay_booking_pending(self):
+        """Whether this is a page payment or capture confirmed by its provider and not booked yet."""
+        self.ensure_one()
+        return (
+            self.state == "done"
+            and not self.is_post_processed
+            and not self.payment_id
+            and self.operation not in ("validation", "refund")
+            and bool(self._invoice_pay_page_transaction())
+            and not any(child.state in ("done", "cancel") for child in self.child_transaction_ids)
+        )
+
+    def _invoice_pay_books_in_cron(self):
+        """Whether this confirmation covers too many invoices to be booked within a web request."""
+        self.ensure_one()
+        return self._invoice_pay_booking_pending() and (
+            len(self._invoice_pay_page_transaction().invoice_pay_allocation_ids) > BOOK_IN_CRON_ABOVE_INVOICES
+        )
+
+    def _invoice_pay_lock_for_booking(self):
+        """Lock these transactions until the end of the database transaction, for their booking.
+
+        Those another booking holds (skipped, not waited for) or has already done are
+        left out; the others are returned, read again.
+        """
+        if not self:
+            return self
+        self.flush_recordset(["is_post_processed", "state", "payment_id"])
+        rows = self.env.execute_query(SQL(
+            "SELECT id FROM payment_transaction WHERE id IN %s AND is_post_processed IS NOT TRUE "
+            "FOR NO KEY UPDATE SKIP LOCKED",
+            tuple(self.ids),
+        ))
+        locked = self.browse([row[0] for row in rows])
+        if len(locked) < len(self):
+            _logger.info("Transactions %s: booked or being booked elsewhere, left out",
+                         ", ".join((self - locked).mapped("reference")))
+        self.invalidate_recordset(["is_post_processed", "state", "payment_id"])
+        return locked.filtered(lambda tx: tx._invoice_pay_booking_pending())
+
+    @api.model
+    def _cron_invoice_pay_book_payments(self, limit=20):
+        """Book the page payments confirmed and not booked yet (those too big for a web request).
+
+        One by one, each in a savepoint; run by the scheduler, each is committed with
+        the cron's progress and the run stops when its time is spent (the scheduler
+        runs it again for the rest). A transaction another booking holds is left to
+        it; one whose booking fails is logged and tried again on the next runs, for
+        ``BOOKING_RETRY_DAYS`` after its confirmation, as Odoo's post-processing does.
+        """
+        domain = [
+            ("invoice_pay_link_id", "!=", False),
+            ("state", "=", "done"),
+            ("is_post_processed", "=", False),
+            ("last_state_change", ">=", fields.Datetime.now() - timedelta(days=BOOKING_RETRY_DAYS)),
+        ]
+        transactions = self.sudo().search(domain, order="last_state_change, id", limit=limit)
+        total = len(transactions) if len(transactions) < limit else self.sudo().search_count(domain)
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        for done, transaction in enumerate(transactions, start=1):
+            try:
+                with self.env.cr.savepoint():
+                    transaction.with_context(invoice_pay_customer_author=True)._post_process()
+            except (psycopg2.OperationalError, ConcurrencyError):
+                _logger.info("Transaction %s: booking postponed after a database conflict", transaction.reference)
+                self.env.ref(BOOKING_CRON_XMLID).sudo()._trigger(fields.Datetime.now() + timedelta(minutes=1))
+            except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                # One payment that cannot be booked must not hold back the others.
+                _logger.exception("Transaction %s: the payment could not be booked", transaction.reference)
+            if in_cron and not self.env["ir.cron"]._commit_progress(1, remaining=total - done):
+                return
+        if not in_cron and len(transactions) == limit:
+            self.env.ref(BOOKING_CRON_XMLID).sudo()._trigger()
 
     def _invoice_pay_after_state_change(self):
         self.ensure_one()

@@ -32,3 +32,4 @@ from . import test_credit_tour
 from . import test_remittance_note
 from . import test_invoice_question
 from . import test_big_accounts
+from . import test_big_payments
