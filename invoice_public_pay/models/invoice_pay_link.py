@@ -49,6 +49,8 @@ ROW_FIELDS = [
     "name", "ref", "payment_reference", "invoice_date", "invoice_date_due", "amount_total", "amount_residual",
     "company_id", "currency_id", "payment_state", "move_type", "partner_id",
 ]
+#: Latest page payments the invoice list shows under "Payments made".
+PAYMENTS_MADE_SHOWN = 10
 #: Most invoices one payment may cover; beyond, the customer pays in parts.
 MAX_INVOICES_PER_PAYMENT = 5000
 
@@ -580,6 +582,9 @@ class InvoicePayLink(models.Model):
                 lambda credit_note: not credit_note.company_id.invoice_pay_allow_credits
             ),
             "credits": self._get_credit_values(groups),
+            "payments_made": self._get_payments_made(),
+            "result_count_label": lambda count: self.env._("%s invoices", formatLang(self.env, count, digits=0)),
+            "receipt_email_label": lambda email: self.env._("Your receipt is emailed to %s.", email),
             "shown_label": lambda shown, count: self.env._(
                 "Showing %(shown)s of %(count)s",
                 shown=formatLang(self.env, shown, digits=0), count=formatLang(self.env, count, digits=0),
@@ -646,15 +651,37 @@ class InvoicePayLink(models.Model):
         return transaction._invoice_pay_get_receipt_report()
 
     def _get_payment_result(self, transaction_id):
-        """What the page tells the customer coming back from paying (``?tx=``), if anything."""
+        """What the page tells the customer coming back from paying (``?tx=``), if anything.
+
+        ``state`` is the transaction's, except ``processing`` for a payment the provider
+        confirmed that is not booked on the invoices yet (a big one is booked by a cron).
+        """
         transaction = transaction_id and self._get_customer_transaction(transaction_id)
         if not transaction:
             return None
+        state = transaction.state
+        if state == "done" and not transaction.is_post_processed:
+            state = "processing"
+        partner = transaction.partner_id
         return {
             "transaction": transaction,
-            "state": transaction.state,
+            "state": state,
+            "lines": [(allocation.invoice_id.name, allocation.amount)
+                      for allocation in transaction.invoice_pay_allocation_ids],
+            "receipt_email": partner.email or partner.commercial_partner_id.email or "",
             "receipt_url": f"/invoice-pay/{self.token}/receipt/{transaction.id}",
         }
+
+    def _get_payments_made(self, limit=PAYMENTS_MADE_SHOWN):
+        """The customer's latest page payments, done or processing (sudo), newest first, in one query."""
+        self.ensure_one()
+        return self.env["payment.transaction"].sudo().search_fetch([
+            ("invoice_pay_link_id", "=", self.id),
+            ("source_transaction_id", "=", False),
+            ("operation", "!=", "validation"),
+            ("state", "in", ("done", "pending", "authorized")),
+        ], ["reference", "amount", "currency_id", "state", "last_state_change", "is_post_processed"],
+            order="last_state_change desc, id desc", limit=limit)
 
     def _get_reference_prefix(self, checkout):
         """Transaction reference: the invoice's number, with the count of the others.

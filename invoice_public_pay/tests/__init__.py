@@ -33,3 +33,4 @@ from . import test_remittance_note
 from . import test_invoice_question
 from . import test_big_accounts
 from . import test_big_payments
+from . import test_pay_page_results

@@ -20,12 +20,18 @@ export function parseAmountInput(text, decimalPlaces) {
     }
     const thousandsSep = localization.thousandsSep || ",";
     const decimalPoint = localization.decimalPoint || ".";
+    // A currency sign or code before or after the number ("$100", "100 €", "USD 100").
+    value = value.replace(/^(?:\p{Sc}|[A-Z]{3})\s*|\s*(?:\p{Sc}|[A-Z]{3})$/gu, "");
     value = value.replace(/\s/g, "");
     if (thousandsSep.trim() && value.includes(thousandsSep)) {
+        // "1,5" or "12,50" on a page writing "12.50": decimals with the other separator.
+        if (new RegExp(`^\\d+${escapeRegExp(thousandsSep)}\\d{1,2}$`).test(value)) {
+            return { units: null, error: "decimal_separator" };
+        }
         // A thousands separator only between groups of three digits: "1.5" on a page
         // that writes "1.234,50" is refused, never read as 15.
         const [integerPart, ...decimalParts] = value.split(decimalPoint);
-        const sep = thousandsSep.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const sep = escapeRegExp(thousandsSep);
         const grouped = new RegExp(`^\\d{1,3}(${sep}\\d{3})+$`);
         if (decimalParts.length > 1 || !grouped.test(integerPart)) {
             return { units: null, error: "not_a_number" };
@@ -45,6 +51,15 @@ export function parseAmountInput(text, decimalPlaces) {
     }
     const units = Number(match[1]) * 10 ** decimalPlaces + Number(decimals.padEnd(decimalPlaces, "0") || 0);
     return { units, error: units > 0 ? null : "not_positive" };
+}
+
+/**
+ * ``text`` as a regular expression matching it literally.
+ *
+ * @param {string} text
+ */
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**

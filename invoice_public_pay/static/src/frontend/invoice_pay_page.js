@@ -1,5 +1,6 @@
 import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { formatCurrency } from "@web/core/currency";
+import { localization } from "@web/core/l10n/localization";
 import { _t } from "@web/core/l10n/translation";
 import { rpc, RPCError } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
@@ -23,6 +24,12 @@ const AMOUNT_ERRORS = {
             "Please enter an amount such as %s.",
             unitsToInputText(Math.round(120.5 * 10 ** decimalPlaces), decimalPlaces)
         ),
+    // "1,5" on a page writing "1.50": never read as 15, the customer is told how to write it.
+    decimal_separator: (decimalPlaces) =>
+        _t("Write the decimals after “%(point)s”, as in %(example)s.", {
+            point: localization.decimalPoint || ".",
+            example: unitsToInputText(Math.round(1.5 * 10 ** decimalPlaces), decimalPlaces),
+        }),
     too_precise: () => _t("This amount has too many decimals."),
     not_positive: () => _t("The amount must be more than zero."),
     exceeds_due: () => _t("This amount is more than the amount due."),
@@ -61,7 +68,7 @@ export class InvoicePayGroup extends Interaction {
             "t-out": () => this.error,
             "t-att-class": () => ({ "d-none": !this.error }),
         },
-        ".o_invoice_pay_change": { "t-on-click": this.closeCheckout },
+        ".o_invoice_pay_change": { "t-on-click": this.onChangeSelection },
         ".o_invoice_pay_find": { "t-on-submit": this.onFindSubmit },
         ".o_invoice_pay_search": { "t-on-input": this.debounced(this.reloadRows, 350) },
         ".o_invoice_pay_filter": { "t-on-change": this.reloadRows },
@@ -198,18 +205,37 @@ export class InvoicePayGroup extends Interaction {
         return Number(el.closest(".o_invoice_pay_row").dataset.invoiceId);
     }
 
-    /** Show the choice of a drawn row: its box, its amount, its error mark. */
+    /** Show the choice of a drawn row: its box, its amount, its error next to the field. */
     drawRow(rowEl) {
         const choice = this.choiceOf(Number(rowEl.dataset.invoiceId));
         const input = rowEl.querySelector(".o_invoice_pay_amount");
-        rowEl.querySelector(".o_invoice_pay_select").checked =
-            Boolean(choice.units) && !choice.error;
         if (choice.error) {
             input.value = choice.text;
         } else {
             input.value = choice.units ? unitsToInputText(choice.units, this.decimalPlaces) : "";
         }
+        this.markRow(rowEl, choice);
+    }
+
+    /**
+     * The row's box and error mark: an invalid amount is marked (``aria-invalid``) and
+     * linked to its message, shown under the field.
+     */
+    markRow(rowEl, choice) {
+        const input = rowEl.querySelector(".o_invoice_pay_amount");
+        const feedback = rowEl.querySelector(".o_invoice_pay_amount_error");
+        rowEl.querySelector(".o_invoice_pay_select").checked =
+            Boolean(choice.units) && !choice.error;
         input.classList.toggle("is-invalid", Boolean(choice.error));
+        if (choice.error) {
+            feedback.textContent = AMOUNT_ERRORS[choice.error](this.decimalPlaces);
+            input.setAttribute("aria-invalid", "true");
+            input.setAttribute("aria-describedby", feedback.id);
+        } else {
+            feedback.textContent = "";
+            input.removeAttribute("aria-invalid");
+            input.removeAttribute("aria-describedby");
+        }
     }
 
     refresh() {
@@ -268,11 +294,7 @@ export class InvoicePayGroup extends Interaction {
                 text,
             });
         }
-        const choice = this.choiceOf(invoiceId);
-        const rowEl = ev.currentTarget.closest(".o_invoice_pay_row");
-        rowEl.querySelector(".o_invoice_pay_select").checked =
-            Boolean(choice.units) && !choice.error;
-        ev.currentTarget.classList.toggle("is-invalid", Boolean(choice.error));
+        this.markRow(ev.currentTarget.closest(".o_invoice_pay_row"), this.choiceOf(invoiceId));
         this.refresh();
         this.closeCheckout();
     }
@@ -282,6 +304,9 @@ export class InvoicePayGroup extends Interaction {
         const choice = this.choiceOf(this.getRowId(ev.currentTarget));
         if (choice.units && !choice.error) {
             ev.currentTarget.value = unitsToInputText(choice.units, this.decimalPlaces);
+        } else if (choice.error) {
+            // On a phone the keyboard may hide the message: bring the field and it into view.
+            ev.currentTarget.scrollIntoView({ behavior: "smooth", block: "center" });
         }
     }
 
@@ -425,6 +450,8 @@ export class InvoicePayGroup extends Interaction {
         }
         this.checkoutEl.dataset.basePath = this.basePath;
         this.checkoutEl.classList.remove("d-none");
+        // The choice is now summarised above the form: one Pay button, the form's.
+        this.el.classList.add("o_invoice_pay_checking_out");
         this.insert(checkout, this.checkoutEl);
         this.checkoutEl.scrollIntoView({ behavior: "smooth", block: "start" });
         this.checkoutEl.querySelector("input[name='o_payment_radio']")?.focus();
@@ -442,6 +469,14 @@ export class InvoicePayGroup extends Interaction {
         delete this.checkoutEl.dataset.selectAll;
         delete this.checkoutEl.dataset.feeSignature;
         this.checkoutEl.classList.add("d-none");
+        this.el.classList.remove("o_invoice_pay_checking_out");
+    }
+
+    /** "Change selection": back to the rows, the choice kept, focus on Pay. */
+    onChangeSelection() {
+        this.closeCheckout();
+        this.el.scrollIntoView({ behavior: "smooth", block: "start" });
+        this.el.querySelector(".o_invoice_pay_submit").focus();
     }
 
     showServerError(error) {

@@ -65,9 +65,34 @@ registry.category("web_tour.tours").add("invoice_public_pay_big_account", {
             run: "click",
         },
         {
-            content: "Pay part of the second one",
+            content: "Type an amount the English way would not read: 1,5",
             trigger: ".o_invoice_pay_row:eq(1) .o_invoice_pay_amount",
-            run: "edit 10.00",
+            run: "edit 1,5",
+        },
+        {
+            content:
+                "Refused at its field, never read as 15: the field is marked and linked to the message",
+            trigger:
+                ".o_invoice_pay_row:eq(1):has(.o_invoice_pay_amount_error:contains('Write the decimals after “.”, as in 1.50.')) .o_invoice_pay_amount.is-invalid[aria-invalid='true'][aria-describedby]",
+            run() {
+                const describedBy = this.anchor.getAttribute("aria-describedby");
+                if (!document.getElementById(describedBy)?.textContent.includes("1.50")) {
+                    throw new Error("The field is not linked to its message");
+                }
+                if (!document.querySelector(".o_invoice_pay_submit").disabled) {
+                    throw new Error("Pay must be disabled while an amount is wrong");
+                }
+            },
+        },
+        {
+            content: "Pay part of the second one, with the currency sign",
+            trigger: ".o_invoice_pay_row:eq(1) .o_invoice_pay_amount",
+            run: "edit $10.00",
+        },
+        {
+            content: "Accepted: the mark is gone",
+            trigger:
+                ".o_invoice_pay_row:eq(1) .o_invoice_pay_amount:not(.is-invalid):not([aria-invalid])",
         },
         {
             content: "Select all now shows a mixed state",
@@ -104,9 +129,25 @@ registry.category("web_tour.tours").add("invoice_public_pay_big_account", {
             run: "click",
         },
         {
-            content: "The summary is collapsed: 119 invoices and their amount",
+            content:
+                "The summary is collapsed (119 invoices and their amount); one Pay button, the form's",
             trigger:
-                ".o_invoice_pay_checkout .o_invoice_pay_summary_many summary:contains('119 invoices, $')",
+                ".o_invoice_pay_group.o_invoice_pay_checking_out:has(.o_invoice_pay_submit:not(:visible)) .o_invoice_pay_checkout .o_invoice_pay_summary_many summary:contains('119 invoices, $')",
+        },
+        {
+            content: "Change selection",
+            trigger: ".o_invoice_pay_checkout .o_invoice_pay_change",
+            run: "click",
+        },
+        {
+            content: "Back to the rows, the choice kept, focus on Pay",
+            trigger:
+                ".o_invoice_pay_group:not(.o_invoice_pay_checking_out) .o_invoice_pay_submit:enabled:focus",
+        },
+        {
+            content: "Pay again",
+            trigger: ".o_invoice_pay_submit:enabled",
+            run: "click",
         },
         {
             content: "Choose Card",

@@ -1,0 +1,78 @@
+from lxml import html
+
+from odoo.tests import HttpCase, tagged
+
+from .common import InvoicePayPaymentCommon
+
+
+def _text(element, css_class):
+    """The whitespace-normalised text of the elements with ``css_class`` under ``element``."""
+    found = element.xpath(f"descendant-or-self::*[contains(concat(' ', normalize-space(@class), ' '), ' {css_class} ')]")
+    return " ".join(" ".join(node.text_content() for node in found).split())
+
+
+@tagged("post_install", "-at_install")
+class TestPayPageResults(InvoicePayPaymentCommon, HttpCase):
+    """After paying: the dialog lists the invoices paid and where the receipt goes; past payments stay listed."""
+
+    def _page(self, transaction=None):
+        url = f"{self.base_path}/invoices" + (f"?tx={transaction.id}" if transaction else "")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        return html.fromstring(response.content)
+
+    def test_success_dialog_lists_invoices_and_receipt_email(self):
+        transaction = self._pay([self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "100.25")])
+        page = self._page(transaction)
+        self.assertIn("Payment successful", _text(page, "o_invoice_pay_result"))
+        invoices = _text(page, "o_invoice_pay_result_invoices")
+        currency = self.env.company.currency_id
+        for invoice, amount in ((self.invoice_old, 400.0), (self.invoice_mid, 100.25)):
+            self.assertIn(f"{invoice.name} {' '.join(currency.format(amount).split())}", invoices)
+        self.assertEqual(
+            _text(page, "o_invoice_pay_result_email"), "Your receipt is emailed to accounts@harborlight.example.com.",
+        )
+        made = _text(page, "o_invoice_pay_payments_made")
+        self.assertIn(transaction.reference, made)
+        receipt_links = page.xpath("//a[contains(@class, 'o_invoice_pay_payment_receipt')]/@href")
+        self.assertEqual(receipt_links, [f"{self.base_path}/receipt/{transaction.id}"])
+        self.assertEqual(self.url_open(receipt_links[0]).status_code, 200)
+
+    def test_a_payment_not_booked_yet_shows_as_processing(self):
+        transaction = self._start_payment([self._alloc(self.invoice_old, 400)])
+        self._rpc("/payment/demo/simulate_payment", {
+            "reference": transaction.reference, "payment_details": "4242", "simulated_state": "done",
+        })
+        transaction.invalidate_recordset()
+        self.assertEqual((transaction.state, transaction.is_post_processed), ("done", False))
+        page = self._page(transaction)
+        result = _text(page, "o_invoice_pay_result")
+        self.assertIn("Payment processing", result)
+        self.assertNotIn("Payment successful", result)
+        self.assertFalse(page.xpath("//a[contains(@class, 'o_invoice_pay_print_receipt')]"), "no receipt before booking")
+        self.assertIn("Processing", _text(page, "o_invoice_pay_payments_made"))
+        self.assertFalse(page.xpath("//a[contains(@class, 'o_invoice_pay_payment_receipt')]"))
+
+    def test_payments_made_stay_when_nothing_is_due(self):
+        transaction = self._pay([
+            self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "250.50"),
+            self._alloc(self.invoice_new, 1000),
+        ])
+        page = self._page()
+        self.assertIn("Nothing to pay", _text(page, "o_invoice_pay_nothing_due"))
+        self.assertIn(transaction.reference, _text(page, "o_invoice_pay_payments_made"))
+
+    def test_failed_and_other_customers_payments_are_not_listed(self):
+        failed = self._pay([self._alloc(self.invoice_old, 400)], state="error")
+        self.assertEqual(failed.state, "error")
+        other_invoice = self._customer_invoice(80.0, partner=self.other_customer)
+        other_token = self._token_of(self.other_customer._invoice_pay_ensure_url())
+        result, error = self._rpc(f"/invoice-pay/{other_token}/transaction", self._transaction_params(
+            [self._alloc(other_invoice, 80)],
+        ))
+        self.assertFalse(error)
+        self._rpc("/payment/demo/simulate_payment", {
+            "reference": result["reference"], "payment_details": "4242", "simulated_state": "done",
+        })
+        page = self._page()
+        self.assertFalse(page.xpath("//*[contains(@class, 'o_invoice_pay_payments_made')]"))
