@@ -445,6 +445,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         card_reference = kwargs.pop("card_reference", None)
         confirmation_token = kwargs.pop("confirmation_token", None)
         select_all = kwargs.pop("select_all", None)
+        selection_signature = kwargs.pop("selection_signature", None)
         note = link._invoice_pay_clean_note(kwargs.pop("note", None))
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
         if kwargs.get("is_validation"):
@@ -485,6 +486,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
             raise ValidationError(_("Saved payment methods can only be used when you are logged in."))
         if flow != "token" and (not payment_method or payment_method not in methods_sudo):
             raise ValidationError(_("This payment method is not available for this payment. Please choose another one."))
+        if select_all is not None:
+            link._check_selection_unchanged(checkout, selection_signature)
         link._check_fee_unchanged(checkout, fee_signature, card_bound=card_bound)
         is_customer_user = self._visitor_is_customer_user(link)
         with self._retry_on_reference_collision():

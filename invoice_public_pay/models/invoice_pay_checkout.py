@@ -61,6 +61,7 @@ class InvoicePayCheckout:
                 if self.fee_rule and self.payment_method else ""
             ),
             "fee_signature": self.link._fee_signature(self),
+            "selection_signature": self.link._selection_signature(self),
             "invoice_count": len(self.lines),
             # Compact: a payment may cover thousands of invoices; the page shows its summary.
             "lines": [{"invoice_id": invoice.id, "amount": float(amount)} for invoice, amount in self.lines],

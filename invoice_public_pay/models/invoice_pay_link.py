@@ -12,6 +12,7 @@ from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger, plaintext2html
 from odoo.tools.misc import formatLang, hmac
+from odoo.tools.sql import escape_psql
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
 from ..pay_core.credits import CreditApplicationError, OpenCredit, applied_total, plan_credit_application
@@ -34,8 +35,9 @@ NOTE_MAX_LENGTH = 200
 QUESTION_MAX_LENGTH = 1000
 #: Rows of a group the page draws at first, and per "Load more".
 ROWS_PAGE_SIZE = 50
-#: Most rows one request of ``/rows`` may ask for.
+#: Most rows one request of ``/rows`` may ask for, and the furthest it may start.
 ROWS_LIMIT_MAX = 200
+ROWS_OFFSET_MAX = 1_000_000
 #: Longest search text of the invoice list.
 ROWS_SEARCH_MAX_LENGTH = 100
 #: Orders of the invoice list: oldest due first (the order payments are spread in), largest due first.
@@ -241,11 +243,14 @@ class InvoicePayLink(models.Model):
         unreadable = _("The list could not be read. Please reload the page.")
         if not all(isinstance(value, int) and not isinstance(value, bool) for value in (offset, limit)):
             raise ValidationError(unreadable)
-        if offset < 0 or not 0 < limit <= ROWS_LIMIT_MAX:
+        if not 0 <= offset <= ROWS_OFFSET_MAX or not 0 < limit <= ROWS_LIMIT_MAX:
             raise ValidationError(unreadable)
-        if not isinstance(search, str) or row_filter not in ("", *ROWS_FILTERS) or sort not in ROWS_ORDERS:
+        if not all(isinstance(value, str) for value in (search, row_filter, sort)):
             raise ValidationError(unreadable)
-        search = " ".join(search.split())
+        if row_filter not in ("", *ROWS_FILTERS) or sort not in ROWS_ORDERS:
+            raise ValidationError(unreadable)
+        # As typed, without what no reference holds (control characters, NUL, lone surrogates).
+        search = "".join(char if char.isprintable() else " " for char in search).strip()
         if len(search) > ROWS_SEARCH_MAX_LENGTH:
             raise ValidationError(_(
                 "This search is too long: please use at most %s characters.", ROWS_SEARCH_MAX_LENGTH,
@@ -253,8 +258,10 @@ class InvoicePayLink(models.Model):
         group = self._invoice_pay_group(group_key)
         domain = self._invoice_pay_group_domain(group)
         if search:
-            domain += ["|", "|", ("name", "ilike", search), ("ref", "ilike", search),
-                       ("payment_reference", "ilike", search)]
+            # Literally: "%", "_" and "\\" are characters of references, not patterns.
+            pattern = escape_psql(search)
+            domain += ["|", "|", ("name", "ilike", pattern), ("ref", "ilike", pattern),
+                       ("payment_reference", "ilike", pattern)]
         domain += self._invoice_pay_row_filter_domain(row_filter)
         Move = self.env["account.move"].sudo()
         invoices = Move.search_fetch(domain, ROW_FIELDS, offset=offset, limit=limit, order=ROWS_ORDERS[sort])
@@ -294,7 +301,7 @@ class InvoicePayLink(models.Model):
         return {
             "invoice_id": invoice.id,
             "name": invoice.name,
-            "ref": invoice.ref or invoice.payment_reference or "",
+            "ref": invoice.ref or "",
             "invoice_date": fields.Date.to_string(invoice.invoice_date),
             "due_date": fields.Date.to_string(invoice.invoice_date_due),
             "amount_total": str(to_decimal(invoice.amount_total, places)),
@@ -457,15 +464,34 @@ class InvoicePayLink(models.Model):
         message = f"{self.token}|{checkout.currency.id}|{checkout.amount_invoices}|{checkout.fee}|{card_reference}"
         return hmac(self.env(su=True), "invoice_public_pay.fee", message)
 
+    def _selection_signature(self, checkout):
+        """Seal of the invoices and amounts shown to the customer: which invoices, and their total."""
+        invoices = hashlib.sha256(",".join(str(invoice.id) for invoice, _amount in checkout.lines).encode())
+        message = f"{self.token}|{checkout.currency.id}|{checkout.amount_invoices}|{invoices.hexdigest()}"
+        return hmac(self.env(su=True), "invoice_public_pay.selection", message)
+
+    def _check_selection_unchanged(self, checkout, selection_signature):
+        """Refuse invoices the customer was not shown ("select all": those of the group when paying).
+
+        An invoice added, paid or put on hold since the customer saw the total changes them.
+        """
+        if not (isinstance(selection_signature, str)
+                and consteq(selection_signature, self._selection_signature(checkout))):
+            raise ValidationError(_(
+                "The invoices to pay changed since you chose them: %(count)s invoices now come to "
+                "%(total)s. Please review and pay again.",
+                count=formatLang(self.env, len(checkout.lines), digits=0),
+                total=checkout.currency.format(float(checkout.amount_total)),
+            ))
+
     def _check_fee_unchanged(self, checkout, fee_signature, card_bound=False):
         """Refuse to charge a fee the customer was not shown (the rule changed since the quote).
 
         ``card_bound``: the payment goes with the card entry that was priced (a Stripe
         ConfirmationToken); another one is refused even when its fee is the same.
         """
-        if (checkout.fee or card_bound) and not (
-            isinstance(fee_signature, str) and consteq(fee_signature, self._fee_signature(checkout))
-        ):
+        sealed = isinstance(fee_signature, str) and consteq(fee_signature, self._fee_signature(checkout))
+        if (checkout.fee or card_bound) and not sealed:
             raise ValidationError(_(
                 "The fee changed, please review: the fee is now %(fee)s and the total %(total)s.",
                 fee=checkout.currency.format(float(checkout.fee)),

@@ -154,6 +154,10 @@ class TestBigAccountPage(BigAccountCommon, HttpCase):
             ({"filter": "unpaid"}, "could not be read"),
             ({"sort": "name; DROP TABLE"}, "could not be read"),
             ({"search": ["x"]}, "could not be read"),
+            ({"offset": 2**63}, "could not be read"),
+            ({"sort": ["amount"]}, "could not be read"),
+            ({"sort": {"amount": 1}}, "could not be read"),
+            ({"filter": ["overdue"]}, "could not be read"),
             ({"search": "x" * 101}, "too long"),
         ]
         for params, message in cases:
@@ -161,6 +165,25 @@ class TestBigAccountPage(BigAccountCommon, HttpCase):
                 result, error = self._rows(**params)
                 self.assertIsNone(result)
                 self.assertIn(message, error or "")
+
+    def test_search_takes_wildcards_and_control_characters_literally(self):
+        self.extra_invoices[3].ref = "PO_100%"
+        self.extra_invoices[4].ref = "back\\slash"
+        for search, expected in (
+            ("PO_100%", self.extra_invoices[3]), ("back\\slash", self.extra_invoices[4]),
+            ("%", self.extra_invoices[3]), ("_", self.extra_invoices[3]),
+            ("\\", self.extra_invoices[4]),
+        ):
+            with self.subTest(search=search):
+                result, error = self._rows(search=search)
+                self.assertIsNone(error)
+                self.assertEqual([row["invoice_id"] for row in result["rows"]], expected.ids)
+        for search in ("\x00PO", "\ud800", "PO-4471-70\x07"):
+            with self.subTest(search=search):
+                result, error = self._rows(search=search)
+                self.assertIsNone(error, "control characters are ignored, not an error")
+        result, _error = self._rows(search="\x00PO-4471-70")
+        self.assertEqual([row["invoice_id"] for row in result["rows"]], self.extra_invoices[70].ids)
 
     def test_rows_of_another_customer_are_not_reachable(self):
         other = self._customer_invoice(75.0, partner=self.other_customer)
@@ -208,13 +231,38 @@ class TestSelectAll(BigAccountCommon, HttpCase):
         )
         self.assertEqual(Decimal(str(result["amount_total"])), expected)
         self.assertEqual(result["invoice_count"], 119)
-        transaction = self._pay([self._alloc(partial, "20.50")], select_all=select_all)
+        transaction = self._pay(
+            [self._alloc(partial, "20.50")], select_all=select_all, selection_signature=result["selection_signature"],
+        )
         self.assertEqual(transaction.state, "done")
         self.assertEqual(Decimal(str(transaction.amount)), expected)
         self.assertEqual(len(transaction.invoice_pay_allocation_ids), 119)
         self.assertEqual(self._open_invoices(), left_out | partial)
         self.assertEqual(partial.amount_residual, partial.amount_total - 20.5)
         self.assertEqual(left_out.payment_state, "not_paid")
+
+    def test_select_all_charges_only_what_the_customer_was_shown(self):
+        select_all = {"group": self.group_key, "except": []}
+        shown, error = self._rpc(f"{self.base_path}/payment-form", {"allocations": [], "select_all": select_all})
+        self.assertIsNone(error)
+        self.assertEqual(shown["invoice_count"], 120)
+        added = self._customer_invoice(5000.0)
+        Transaction = self.env["payment.transaction"].sudo()
+        before = Transaction.search_count([])
+        result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params(
+            [], select_all=select_all, selection_signature=shown["selection_signature"],
+        ))
+        self.assertIsNone(result)
+        total = self.env.company.currency_id.format(shown["amount_total"] + 5000.0)
+        self.assertEqual(error, f"The invoices to pay changed since you chose them: 121 invoices now come to {total}. "
+                                "Please review and pay again.")
+        _result, error = self._rpc(f"{self.base_path}/transaction", self._transaction_params([], select_all=select_all))
+        self.assertIn("The invoices to pay changed", error, "no seal, no payment")
+        self.assertEqual(Transaction.search_count([]), before)
+        quote, _error = self._rpc(f"{self.base_path}/quote", {"allocations": [], "select_all": select_all})
+        transaction = self._start_payment([], select_all=select_all, selection_signature=quote["selection_signature"])
+        self.assertEqual(len(transaction.invoice_pay_allocation_ids), 121)
+        self.assertIn(added, transaction.invoice_pay_allocation_ids.invoice_id)
 
     def test_payment_form_takes_select_all(self):
         result, error = self._rpc(f"{self.base_path}/payment-form", {

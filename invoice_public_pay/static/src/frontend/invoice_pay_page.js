@@ -76,6 +76,8 @@ export class InvoicePayGroup extends Interaction {
         ".o_invoice_pay_more": {
             "t-on-click": this.locked(this.onMoreClick, true),
             "t-att-class": () => ({ "d-none": !this.more }),
+            // Not while other rows are coming: they would be appended to the wrong list.
+            "t-att-disabled": () => this.loadingRows,
         },
         ".o_invoice_pay_shown": { "t-out": () => this.shownLabel },
     };
@@ -102,6 +104,7 @@ export class InvoicePayGroup extends Interaction {
         this.matchCount = Number(data.count);
         this.more = rowEls.length < this.matchCount;
         this.rowsRequest = 0;
+        this.loadingRows = false;
         this.error = "";
         this.checkoutEl = this.el.querySelector(".o_invoice_pay_checkout");
     }
@@ -245,8 +248,8 @@ export class InvoicePayGroup extends Interaction {
         if (selectAll) {
             const allFull = this.allFull;
             selectAll.checked = allFull;
-            // Mixed: some invoices chosen, or some amounts partial.
-            selectAll.indeterminate = !allFull && (this.selectAll || this.amounts.size > 0);
+            // Mixed: some invoices chosen, or some amounts partial (or not valid yet).
+            selectAll.indeterminate = !allFull && (this.totalUnits > 0 || Boolean(error));
         }
     }
 
@@ -360,7 +363,9 @@ export class InvoicePayGroup extends Interaction {
         const selection = this.selection;
         try {
             const result = await this.waitFor(rpc(`${this.basePath}/payment-form`, selection));
-            await this.waitFor(this.openCheckout(result.html, selection));
+            await this.waitFor(
+                this.openCheckout(result.html, selection, result.selection_signature)
+            );
         } catch (error) {
             this.showServerError(error);
         }
@@ -385,6 +390,7 @@ export class InvoicePayGroup extends Interaction {
     async loadRows(offset) {
         const request = ++this.rowsRequest;
         const findEl = this.el.querySelector(".o_invoice_pay_find");
+        this.loadingRows = true;
         let result;
         try {
             result = await this.waitFor(
@@ -398,12 +404,16 @@ export class InvoicePayGroup extends Interaction {
                 })
             );
         } catch (error) {
-            this.showServerError(error);
+            if (request === this.rowsRequest) {
+                this.loadingRows = false;
+                this.showServerError(error);
+            }
             return;
         }
         if (request !== this.rowsRequest) {
             return; // the customer typed on: a later answer draws the rows
         }
+        this.loadingRows = false;
         if (!offset) {
             for (const rowEl of this.rowEls()) {
                 this.services["public.interactions"].stopInteractions(rowEl);
@@ -426,13 +436,18 @@ export class InvoicePayGroup extends Interaction {
         this.payableUnits = decimalToUnits(result.totals.payable_amount, this.decimalPlaces);
         this.refresh();
         if (offset && rowEls.length) {
-            rowEls[0].querySelector(".o_invoice_pay_select, .o_invoice_pay_amount")?.focus();
+            // Focus on the first row loaded (its print link when it is on hold).
+            rowEls[0]
+                .querySelector(
+                    ".o_invoice_pay_select:enabled, .o_invoice_pay_amount:enabled, .o_invoice_pay_print"
+                )
+                ?.focus();
         }
     }
 
     // #=== CHECKOUT ===#
 
-    async openCheckout(html, selection) {
+    async openCheckout(html, selection, selectionSignature) {
         this.closeCheckout();
         const content = document.createElement("div");
         content.innerHTML = html;
@@ -445,6 +460,9 @@ export class InvoicePayGroup extends Interaction {
         });
         await Promise.all(sdkUrls.map(loadProviderSdk));
         this.checkoutEl.dataset.allocations = JSON.stringify(selection.allocations);
+        // The seal of the invoices shown: with "select all", the server refuses others
+        // (an invoice added, paid or put on hold since).
+        this.checkoutEl.dataset.selectionSignature = selectionSignature;
         if (selection.select_all) {
             this.checkoutEl.dataset.selectAll = JSON.stringify(selection.select_all);
         }
@@ -468,6 +486,7 @@ export class InvoicePayGroup extends Interaction {
         delete this.checkoutEl.dataset.allocations;
         delete this.checkoutEl.dataset.selectAll;
         delete this.checkoutEl.dataset.feeSignature;
+        delete this.checkoutEl.dataset.selectionSignature;
         this.checkoutEl.classList.add("d-none");
         this.el.classList.remove("o_invoice_pay_checking_out");
     }

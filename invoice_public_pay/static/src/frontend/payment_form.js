@@ -297,6 +297,9 @@ patch(PaymentForm.prototype, {
         if (checkout) {
             Object.assign(params, this._invoicePaySelection(checkout));
             params.fee_signature = checkout.dataset.feeSignature || null;
+            if (params.select_all) {
+                params.selection_signature = checkout.dataset.selectionSignature || null;
+            }
             const note = checkout.querySelector(".o_invoice_pay_note")?.value.trim();
             if (note) {
                 params.note = note;
@@ -383,6 +386,7 @@ patch(PaymentForm.prototype, {
         this.paymentContext.amount = quote.amount_total;
         this._invoicePayUpdateProviderAmounts(checkout, radio, quote);
         checkout.dataset.feeSignature = quote.fee_signature;
+        checkout.dataset.selectionSignature = quote.selection_signature;
         const feeLine = checkout.querySelector(".o_invoice_pay_fee_line");
         feeLine.classList.toggle("d-none", !quote.fee);
         feeLine.querySelector(".o_invoice_pay_fee_label").textContent = quote.fee_label;
