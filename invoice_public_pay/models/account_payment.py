@@ -74,7 +74,7 @@ class AccountPayment(models.Model):
                 if payment._invoice_pay_changes_locked_field(vals):
                     raise UserError(payment._invoice_pay_locked_message())
         result = super().write(vals)
-        if "state" in vals:
+        if "state" in vals and not self.env.context.get("invoice_pay_booking"):
             # Cancelled from its journal entry, say: the allocations show what is left.
             self._invoice_pay_refresh_allocations()
         return result
