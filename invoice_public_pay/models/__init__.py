@@ -17,4 +17,3 @@ from . import ir_http
 from . import invoice_pay_statement
 from . import report_invoice_pay_statement
 from . import invoice_pay_link_report
-from . import invoice_pay_link_booking

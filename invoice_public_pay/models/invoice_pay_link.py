@@ -668,9 +668,15 @@ class InvoicePayLink(models.Model):
         return None
 
     def _get_receipt_transaction(self, transaction_id):
-        """The customer's own done transaction ``transaction_id`` (sudo), else nothing."""
+        """The customer's own done and booked transaction ``transaction_id`` (sudo), else nothing.
+
+        No receipt before the payment is booked (a big one is booked by a cron): it would
+        show nothing applied.
+        """
         transaction = self._get_customer_transaction(transaction_id)
-        return transaction if transaction and transaction.state == "done" else None
+        if not transaction or transaction.state != "done" or transaction._invoice_pay_booking_pending():
+            return None
+        return transaction
 
     def _get_receipt_report(self, transaction):
         """The receipt layout to print ``transaction`` with: the company's setting."""

@@ -90,8 +90,9 @@ class TestBigPayments(InvoicePayPaymentCommon, HttpCase):
         self.assertFalse(self._events(event="payment_made"), "no payment made before it is booked")
         self.assertFalse(transaction.invoice_pay_confirmation_pending, "no confirmation before it is booked")
         # The page the customer lands on says the payment is being processed: no success, no failure.
-        self.assertIn(self._link()._get_payment_result(transaction.id)["state"], ("processing", "pending"))
+        self.assertEqual(self._link()._get_payment_result(transaction.id)["state"], "processing")
         page = self.url_open(transaction.landing_route).text
+        self.assertIn("Payment processing", page)
         self.assertNotIn("Payment successful", page)
         self.assertNotIn("Payment not completed", page)
         self.assertNotIn(f"{self.base_path}/receipt/{transaction.id}", page)
