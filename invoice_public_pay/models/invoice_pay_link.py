@@ -206,11 +206,34 @@ class InvoicePayLink(models.Model):
             if payment_state != "blocked":
                 group["payable_count"] += count
                 group["payable_amount"] += amount
+        self._invoice_pay_subtract_processing(groups)
         return [
             group for (company, currency), group in sorted(
                 groups.items(), key=lambda item: (item[0][0].sequence, item[0][0].id, item[0][1].name)
             )
         ]
+
+    def _invoice_pay_subtract_processing(self, groups):
+        """Take what processing page payments will pay out of the groups' payable figures.
+
+        An invoice wholly covered by one leaves the payable count. Two queries at most,
+        whatever the number of invoices.
+        """
+        reserved = self._invoice_pay_reserved_amounts()
+        if not reserved:
+            return
+        invoices = self.env["account.move"].sudo().search_fetch(
+            [*self._get_open_documents_domain(PAYABLE_MOVE_TYPES), ("id", "in", list(reserved))],
+            ["amount_residual", "company_id", "currency_id", "payment_state"],
+        )
+        for invoice in invoices:
+            group = groups.get((invoice.company_id, invoice.currency_id))
+            if not group or invoice.payment_state == "blocked":
+                continue
+            due = to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places)
+            group["payable_amount"] -= min(reserved[invoice.id], due)
+            if reserved[invoice.id] >= due:
+                group["payable_count"] -= 1
 
     def _invoice_pay_group(self, group_key):
         """The payment group ``group_key`` ("<company id>-<currency id>") of the customer's open invoices."""
@@ -288,6 +311,14 @@ class InvoicePayLink(models.Model):
         self.ensure_one()
         return {
             "questions_sent": self._get_questions_sent(invoices),
+            # What a processing payment will pay of each row: shown, not offered again.
+            "processing": self._invoice_pay_reserved_amounts(invoices),
+            "processing_label": lambda amount, currency: self.env._(
+                "Payment processing: %s", currency.format(float(amount)),
+            ),
+            "due_now": lambda invoice, processing: max(
+                to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places) - processing, Decimal(0),
+            ),
             "today": fields.Date.context_today(self),
             "base_path": f"/invoice-pay/{self.token}",
             # Plain formatting: the field widgets cost a few milliseconds per row.
@@ -405,9 +436,14 @@ class InvoicePayLink(models.Model):
             [*self._invoice_pay_group_domain(group), ("payment_state", "!=", "blocked")],
             ["amount_residual"], order=ROWS_ORDERS["due_date"],
         )
-        return raw_allocations + [
-            {"invoice_id": invoice.id, "amount": str(to_decimal(invoice.amount_residual, places))}
+        # What a processing payment of the customer will pay is not offered again.
+        reserved = self._invoice_pay_reserved_amounts()
+        amounts = (
+            (invoice.id, to_decimal(invoice.amount_residual, places) - reserved.get(invoice.id, 0))
             for invoice in invoices if invoice.id not in skipped
+        )
+        return raw_allocations + [
+            {"invoice_id": invoice_id, "amount": str(amount)} for invoice_id, amount in amounts if amount > 0
         ]
 
     def _invoice_pay_spread_amount(self, raw_amount, group_key):
@@ -826,15 +862,16 @@ class InvoicePayLink(models.Model):
             currency_id=line.currency_id.id,
         )
 
-    def _invoice_pay_reserved_amounts(self, invoices):
+    def _invoice_pay_reserved_amounts(self, invoices=None):
         """What this link's processing page payments reserve of each of ``invoices`` (Decimal by invoice id).
 
         A payment pending or authorized, or done and not booked yet, will take its
-        allocations: a credit must not take them first.
+        allocations: a credit must not take them first, and the page does not offer
+        them again. ``invoices`` ``None``: every invoice such a payment covers (one query).
         """
         self.ensure_one()
         allocations = self.env["invoice.pay.allocation"].sudo().search_fetch([
-            ("invoice_id", "in", invoices.ids),
+            *([("invoice_id", "in", invoices.ids)] if invoices is not None else []),
             ("transaction_id.invoice_pay_link_id", "=", self.id),
             "|", ("transaction_id.state", "in", PROCESSING_STATES),
             "&", ("transaction_id.state", "=", "done"), ("transaction_id.is_post_processed", "=", False),

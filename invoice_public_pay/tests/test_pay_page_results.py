@@ -76,3 +76,40 @@ class TestPayPageResults(InvoicePayPaymentCommon, HttpCase):
         })
         page = self._page()
         self.assertFalse(page.xpath("//*[contains(@class, 'o_invoice_pay_payments_made')]"))
+
+
+@tagged("post_install", "-at_install")
+class TestProcessingPayments(InvoicePayPaymentCommon, HttpCase):
+    """A payment still processing shows on its invoices and is not offered again."""
+
+    def test_processing_share_is_shown_and_left_out(self):
+        pending = self._pay([self._alloc(self.invoice_old, 100), self._alloc(self.invoice_mid, "250.50")], state="pending")
+        self.assertEqual(pending.state, "pending")
+        page = html.fromstring(self.url_open(f"{self.base_path}/invoices").content)
+        currency = self.env.company.currency_id
+        rows = {int(row.get("data-invoice-id")): row for row in page.xpath("//li[contains(@class, 'o_invoice_pay_row')]")}
+        old_row, mid_row, new_row = rows[self.invoice_old.id], rows[self.invoice_mid.id], rows[self.invoice_new.id]
+        self.assertEqual(_text(old_row, "o_invoice_pay_processing"),
+                         " ".join(f"Payment processing: {currency.format(100.0)}".split()))
+        self.assertEqual((float(old_row.get("data-amount-due")), float(old_row.get("data-amount-processing"))),
+                         (300.0, 100.0), "what is payable now leaves the processing share out")
+        self.assertIsNone(old_row.get("data-processing-full"))
+        self.assertEqual(mid_row.get("data-processing-full"), "1")
+        self.assertFalse(_text(new_row, "o_invoice_pay_processing"))
+        group = page.xpath("//section[contains(@class, 'o_invoice_pay_group')]")[0]
+        self.assertEqual(float(group.get("data-amount-due")), 1650.5, "the amount due stays the invoices'")
+        self.assertEqual((float(group.get("data-payable-amount")), group.get("data-payable-count")), (1300.0, "2"))
+        group_key = f"{self.env.company.id}-{currency.id}"
+        quote, error = self._rpc(f"{self.base_path}/quote", {
+            "allocations": [], "select_all": {"group": group_key, "except": []},
+        })
+        self.assertIsNone(error)
+        self.assertEqual(quote["amount_total"], 1300.0)
+        self.assertEqual({line["invoice_id"]: line["amount"] for line in quote["lines"]},
+                         {self.invoice_old.id: 300.0, self.invoice_new.id: 1000.0})
+        # Once the provider gives up, the invoices are offered in full again.
+        pending._set_canceled()
+        page = html.fromstring(self.url_open(f"{self.base_path}/invoices").content)
+        self.assertFalse(_text(page, "o_invoice_pay_processing"))
+        group = page.xpath("//section[contains(@class, 'o_invoice_pay_group')]")[0]
+        self.assertEqual(float(group.get("data-payable-amount")), 1650.5)

@@ -118,8 +118,15 @@ export class InvoicePayGroup extends Interaction {
     learnRows(rowEls) {
         for (const rowEl of rowEls) {
             this.known.set(Number(rowEl.dataset.invoiceId), {
+                // What is payable now: a processing payment's share is left out.
                 dueUnits: decimalToUnits(rowEl.dataset.amountDue, this.decimalPlaces),
                 blocked: Boolean(rowEl.dataset.blocked),
+                processingUnits: decimalToUnits(
+                    rowEl.dataset.amountProcessing || 0,
+                    this.decimalPlaces
+                ),
+                // Wholly covered by a processing payment: "select all" leaves it out.
+                inSelectAll: !rowEl.dataset.processingFull,
             });
         }
     }
@@ -137,7 +144,7 @@ export class InvoicePayGroup extends Interaction {
         if (this.amounts.has(invoiceId)) {
             return this.amounts.get(invoiceId);
         }
-        if (this.selectAll && !this.excepted.has(invoiceId)) {
+        if (this.selectAll && invoice.inSelectAll && !this.excepted.has(invoiceId)) {
             return { units: invoice.dueUnits, error: null };
         }
         return { units: null, error: null };
@@ -149,7 +156,8 @@ export class InvoicePayGroup extends Interaction {
             total = this.payableUnits;
             // Left out, or paid with another amount: their amount due is not in the total.
             for (const invoiceId of [...this.excepted, ...this.amounts.keys()]) {
-                total -= this.known.get(invoiceId)?.dueUnits || 0;
+                const invoice = this.known.get(invoiceId);
+                total -= invoice?.inSelectAll ? invoice.dueUnits : 0;
             }
         }
         for (const choice of this.amounts.values()) {
@@ -261,7 +269,7 @@ export class InvoicePayGroup extends Interaction {
      */
     setSelected(invoiceId, selected) {
         this.amounts.delete(invoiceId);
-        if (this.selectAll) {
+        if (this.selectAll && this.known.get(invoiceId).inSelectAll) {
             if (selected) {
                 this.excepted.delete(invoiceId);
             } else {
@@ -274,12 +282,52 @@ export class InvoicePayGroup extends Interaction {
 
     // #=== EVENT HANDLERS ===#
 
-    onSelectChange(ev) {
-        const rowEl = ev.currentTarget.closest(".o_invoice_pay_row");
-        this.setSelected(this.getRowId(rowEl), ev.currentTarget.checked);
+    async onSelectChange(ev) {
+        const checkbox = ev.currentTarget;
+        const rowEl = checkbox.closest(".o_invoice_pay_row");
+        const invoiceId = this.getRowId(rowEl);
+        const invoice = this.known.get(invoiceId);
+        if (checkbox.checked && invoice.processingUnits) {
+            // A payment of this invoice is being processed: paying it again is asked first.
+            checkbox.checked = false;
+            const confirmed = await this.waitFor(this.confirmPayingAgain(rowEl, invoice));
+            if (!confirmed) {
+                return;
+            }
+            checkbox.checked = true;
+        }
+        this.setSelected(invoiceId, checkbox.checked);
         this.drawRow(rowEl);
         this.refresh();
         this.closeCheckout();
+    }
+
+    /**
+     * @param {HTMLElement} rowEl
+     * @param {Object} invoice
+     * @return {Promise<boolean>} whether the customer wants to pay it again
+     */
+    confirmPayingAgain(rowEl, invoice) {
+        return new Promise((resolve) => {
+            this.services.dialog.add(
+                ConfirmationDialog,
+                {
+                    title: _t("Pay this invoice again?"),
+                    body: _t(
+                        "A payment of %(amount)s for %(invoice)s is being processed. Pay %(due)s more?",
+                        {
+                            amount: this.formatUnits(invoice.processingUnits),
+                            invoice: rowEl.dataset.invoiceName,
+                            due: this.formatUnits(invoice.dueUnits),
+                        }
+                    ),
+                    confirmLabel: _t("Pay it"),
+                    confirm: () => resolve(true),
+                    cancel: () => resolve(false),
+                },
+                { onClose: () => resolve(false) }
+            );
+        });
     }
 
     onAmountInput(ev) {
