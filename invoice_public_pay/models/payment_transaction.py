@@ -733,6 +733,14 @@ class PaymentTransaction(models.Model):
             invoices._message_log_batch(
                 bodies=dict.fromkeys(invoices.ids, message), author_id=self._invoice_pay_message_author().id,
             )
+            # At commit, Odoo's tracking posts the new payment state on each invoice and
+            # reads its messages to thread the new one under the latest: one query per
+            # invoice unless they were read before. Read them all at once.
+            self.env["mail.message"].sudo().search_fetch(
+                [("model", "=", invoices._name), ("res_id", "in", invoices.ids),
+                 ("message_type", "!=", "user_notification")],
+                ["message_type", "date", "create_date"],
+            )
         return None
 
     def _invoice_pay_message_author(self):
