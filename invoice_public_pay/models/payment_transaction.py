@@ -763,7 +763,10 @@ class PaymentTransaction(models.Model):
         ours, the status page's poll) holds it and it is left out here.
         """
         transactions = self
-        if request:
+        if not request and not self.env.context.get("payment_backend_action"):
+            # Booked by a cron (ours, or Odoo's post-processing): still the customer's payment.
+            transactions = transactions.with_context(invoice_pay_customer_author=True)
+        else:
             deferred = self.filtered(lambda tx: tx._invoice_pay_books_in_cron())
             if deferred:
                 _logger.info("Transactions %s: booked by the cron (too many invoices for a request)",
@@ -788,8 +791,25 @@ class PaymentTransaction(models.Model):
             and not self.payment_id
             and self.operation not in ("validation", "refund")
             and bool(self._invoice_pay_page_transaction())
-            and not any(child.state in ("done", "cancel") for child in self.child_transaction_ids)
+            # Its captures and voids book it, not itself (refunds wait for the booking).
+            and not any(
+                child.state in ("done", "cancel") and child.operation == self.operation
+                for child in self.child_transaction_ids
+            )
         )
+
+    def action_refund(self, amount_to_refund=None):
+        """Override of `payment`: a page payment is refunded once booked on its invoices.
+
+        Odoo books no payment for a transaction one of whose children is done: a refund
+        made before the booking cron ran would leave the money received off the books.
+        """
+        if any(tx._invoice_pay_booking_pending() for tx in self):
+            raise UserError(_(
+                "This payment is not booked on its invoices yet (a payment over many invoices is "
+                "booked within minutes). Refund it once it is booked."
+            ))
+        return super().action_refund(amount_to_refund=amount_to_refund)
 
     def _invoice_pay_books_in_cron(self):
         """Whether this confirmation covers too many invoices to be booked within a web request."""
@@ -820,7 +840,7 @@ class PaymentTransaction(models.Model):
         return locked.filtered(lambda tx: tx._invoice_pay_booking_pending())
 
     @api.model
-    def _cron_invoice_pay_book_payments(self, limit=20):
+    def _cron_invoice_pay_book_payments(self):
         """Book the page payments confirmed and not booked yet (those too big for a web request).
 
         One by one, each in a savepoint; run by the scheduler, each is committed with
@@ -835,8 +855,10 @@ class PaymentTransaction(models.Model):
             ("is_post_processed", "=", False),
             ("last_state_change", ">=", fields.Datetime.now() - timedelta(days=BOOKING_RETRY_DAYS)),
         ]
-        transactions = self.sudo().search(domain, order="last_state_change, id", limit=limit)
-        total = len(transactions) if len(transactions) < limit else self.sudo().search_count(domain)
+        # All of them in each run, so that payments that cannot be booked never hold back
+        # the others; newest first, so that a capture is booked before its authorization.
+        transactions = self.sudo().search(domain, order="id desc")
+        total = len(transactions)
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         for done, transaction in enumerate(transactions, start=1):
             try:
@@ -850,8 +872,6 @@ class PaymentTransaction(models.Model):
                 _logger.exception("Transaction %s: the payment could not be booked", transaction.reference)
             if in_cron and not self.env["ir.cron"]._commit_progress(1, remaining=total - done):
                 return
-        if not in_cron and len(transactions) == limit:
-            self.env.ref(BOOKING_CRON_XMLID).sudo()._trigger()
 
     def _invoice_pay_after_state_change(self):
         self.ensure_one()
@@ -861,7 +881,9 @@ class PaymentTransaction(models.Model):
         if self.source_transaction_id:
             if self.state != "done":
                 return  # a void, or a capture refused: the authorization's history says it all
-        elif self.state == "done" and not self.payment_id and self._invoice_pay_booked_captures():
+        elif self.state == "done" and not self.payment_id and self.child_transaction_ids.filtered(
+            lambda child: child.operation == self.operation and child.state == "done"
+        ):
             return  # completed through its captures, each logged and confirmed on its own
         elif self.state == "cancel" and self.child_transaction_ids.filtered(
             lambda child: child.operation == self.operation

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from ..models import payment_transaction
@@ -159,3 +160,20 @@ class TestBigPayments(InvoicePayPaymentCommon, HttpCase):
         self.assertAlmostEqual(self.invoice_old.amount_residual, 0.0)
         self.assertFalse(self._cron_triggers())
         self.assertIn("Payment successful", self.url_open(transaction.landing_route).text)
+
+    def test_no_refund_before_the_booking(self):
+        transaction, _result = self._pay_and_poll()
+        self.assertFalse(transaction.is_post_processed)
+        with self.assertRaisesRegex(UserError, "not booked on its invoices yet"):
+            transaction.action_refund(amount_to_refund=10.0)
+        self.assertFalse(transaction.child_transaction_ids, "no refund made")
+        self._run_booking_cron()
+        self._assert_booked_once(transaction)
+
+    def test_odoo_cron_books_it_in_the_customers_name(self):
+        transaction, _result = self._pay_and_poll()
+        self._run_odoo_post_processing_cron()
+        self._assert_booked_once(transaction)
+        notes = self.invoice_old.message_ids.filtered(lambda message: transaction.reference in (message.body or ""))
+        self.assertTrue(notes)
+        self.assertEqual(notes.author_id, transaction.partner_id, "the customer's payment, not OdooBot's")

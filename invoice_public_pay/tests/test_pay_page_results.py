@@ -113,3 +113,16 @@ class TestProcessingPayments(InvoicePayPaymentCommon, HttpCase):
         self.assertFalse(_text(page, "o_invoice_pay_processing"))
         group = page.xpath("//section[contains(@class, 'o_invoice_pay_group')]")[0]
         self.assertEqual(float(group.get("data-payable-amount")), 1650.5)
+
+    def test_status_page_of_a_pending_payment_leads_back_to_the_pay_page(self):
+        transaction = self._start_payment([self._alloc(self.invoice_old, 100)])
+        self._rpc("/payment/demo/simulate_payment", {
+            "reference": transaction.reference, "payment_details": "4242", "simulated_state": "pending",
+        })
+        response = self.url_open("/payment/status")
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        self.assertIn(transaction.reference, page.text_content())
+        self.assertFalse(page.xpath("//main//a[@href='/my/home']"), "no way to an account the customer does not have")
+        back = page.xpath("//*[contains(@class, 'o_invoice_pay_status_back')]//a/@href")
+        self.assertEqual(back, [f"{self.base_path}/invoices?tx={transaction.id}"])

@@ -308,3 +308,20 @@ class TestSettlementBooking(InvoicePayPaymentCommon, HttpCase):
         last = transaction._refund(amount_to_refund=154.40)
         last._post_process()
         self.assertFalse(self._lines_on(last.payment_id, self.fee_account))
+
+    def test_full_capture_booked_by_the_cron_is_logged_once(self):
+        transaction = self._authorize()
+        wizard = self.env["payment.capture.wizard"].with_context(
+            active_model="payment.transaction", active_ids=transaction.ids,
+        ).create({"amount_to_capture": 259.03, "void_remaining_amount": False})
+        wizard.action_capture()
+        self.env["payment.transaction"]._cron_invoice_pay_book_payments()
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 0.0)
+        self.assertEqual(len(self._events(event="payment_made")), 1, "one payment made, not two")
+        self.assertEqual(
+            self.env["payment.transaction"].search_count([
+                ("invoice_pay_link_id", "=", transaction.invoice_pay_link_id.id),
+                ("invoice_pay_confirmation_pending", "=", True),
+            ]), 1, "one confirmation email",
+        )
