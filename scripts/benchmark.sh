@@ -14,7 +14,7 @@
 # Payment wizard paying as many invoices (one grouped payment, in process); the
 # customer statement PDF of 10,000 items against Odoo's portal PDF of one invoice;
 # then the targets, each marked MET or MISSED. The database is dropped at the end.
-# Takes about 40 minutes on 2 cores.
+# Takes about 35 minutes on 2 cores.
 #
 # Exit status: 0 all targets met, 1 a target missed, 2 the run failed.
 #
