@@ -342,3 +342,5 @@ class TestBigAccountTour(BigAccountCommon, HttpCase):
         self.assertEqual(self._open_invoices(), oldest | second, "every other invoice is paid in full")
         self.assertEqual(second.amount_residual, second.amount_total - 10.0)
         self.assertEqual(oldest.payment_state, "not_paid")
+        question = oldest.message_ids.filtered(lambda message: "March delivery" in str(message.body))
+        self.assertEqual(question.author_id, self.customer, "the question asked on the page")

@@ -713,12 +713,22 @@ export class InvoicePayQuestion extends Interaction {
     setup() {
         this.basePath = this.el.closest(".o_invoice_pay_list").dataset.basePath;
         this.invoiceId = Number(this.el.dataset.invoiceId);
-        this.form = this.el.querySelector(".o_invoice_pay_question_form");
+        this.form = null;
         this.error = "";
     }
 
     onOpenClick() {
-        this.form.classList.toggle("d-none");
+        if (!this.form) {
+            // The page's one model of the form, copied under this row.
+            const model = document.querySelector(".o_invoice_pay_question_model");
+            this.form = model.firstElementChild.cloneNode(true);
+            const inputId = `o_invoice_pay_question_${this.invoiceId}`;
+            this.form.querySelector("label").htmlFor = inputId;
+            this.form.querySelector("textarea").id = inputId;
+            this.insert(this.form, this.el);
+        } else {
+            this.form.classList.toggle("d-none");
+        }
         if (!this.form.classList.contains("d-none")) {
             this.form.querySelector("textarea").focus();
         }

@@ -19,6 +19,34 @@ registry.category("web_tour.tours").add("invoice_public_pay_big_account", {
                 ".o_invoice_pay_group:has(.o_invoice_pay_group_summary:contains('120 open invoices')) .o_invoice_pay_shown:contains('Showing 50 of 120')",
         },
         {
+            content: "Ask about the oldest invoice",
+            trigger: ".o_invoice_pay_row:first .o_invoice_pay_question_open",
+            run: "click",
+        },
+        {
+            content: "The question form opens under that row, its field labelled",
+            trigger: ".o_invoice_pay_row:first .o_invoice_pay_question_form textarea:focus",
+            run: "edit Is this the March delivery?",
+        },
+        {
+            content: "Send it",
+            trigger: ".o_invoice_pay_row:first .o_invoice_pay_question_send",
+            run: "click",
+        },
+        {
+            content: "The row says when the question was sent; the form is closed",
+            trigger:
+                ".o_invoice_pay_row:first:has(.o_invoice_pay_question_form.d-none) .o_invoice_pay_question_sent:not(.d-none)",
+            run() {
+                const label = this.anchor
+                    .closest(".o_invoice_pay_row")
+                    .querySelector(".o_invoice_pay_question_form label");
+                if (!document.getElementById(label.htmlFor)) {
+                    throw new Error("The question field has no label");
+                }
+            },
+        },
+        {
             content: "Search by the customer's purchase order",
             trigger: ".o_invoice_pay_search",
             run: "edit PO-4471-7",
