@@ -62,6 +62,20 @@ class TestPayPageResults(InvoicePayPaymentCommon, HttpCase):
         self.assertIn("Nothing to pay", _text(page, "o_invoice_pay_nothing_due"))
         self.assertIn(transaction.reference, _text(page, "o_invoice_pay_payments_made"))
 
+    def test_one_logo_and_no_sign_in(self):
+        self.env.company.logo = self.env["res.company"].browse(1).logo or b"iVBORw0KGgo="
+        for path in (self.base_path, f"{self.base_path}/invoices"):
+            with self.subTest(path=path):
+                page = self._page() if path.endswith("invoices") else html.fromstring(self.url_open(path).content)
+                self.assertFalse(page.xpath("//a[contains(@href, '/web/login')]"), "no sign-in to an account")
+                logos = page.xpath("//img[contains(@src, 'company_logo') or contains(@src, '/logo')]")
+                self.assertEqual(len(logos), 1, "the business's logo once")
+
+    def test_regenerating_warns_about_printed_links(self):
+        arch = self.env["res.partner"].with_user(self.manager_user).get_view(view_type="form")["arch"]
+        button = html.fromstring(arch).xpath("//button[@name='action_invoice_pay_regenerate']")[0]
+        self.assertIn("on invoices already sent and in their QR codes", button.get("confirm"))
+
     def test_failed_and_other_customers_payments_are_not_listed(self):
         failed = self._pay([self._alloc(self.invoice_old, 400)], state="error")
         self.assertEqual(failed.state, "error")
