@@ -423,12 +423,26 @@ class InvoicePayController(payment_portal.PaymentPortal):
             "landing_route": f"/invoice-pay/{token}/invoices",
             "access_token": False,
         }
+        fee_badges = self._fee_badges(link, checkout, providers_sudo, methods_sudo)
         html = request.env["ir.qweb"]._render("invoice_public_pay.invoice_pay_checkout", {
             **form_values, "checkout": checkout,
             # Beyond a few invoices the summary is collapsed, and lists the first ones.
             "summary_lines_max": SUMMARY_LINES_MAX, "summary_details_max": SUMMARY_DETAILS_MAX,
         })
-        return {**checkout.to_json(), "html": html}
+        return {**checkout.to_json(), "html": html, "fee_badges": fee_badges}
+
+    @staticmethod
+    def _fee_badges(link, checkout, providers_sudo, methods_sudo):
+        """Each offered method's fee in a few words, by ``"<provider id>-<method id>"``."""
+        FeeRule = request.env["invoice.pay.fee.rule"]
+        policy = checkout.company._invoice_pay_surcharge_policy(link.partner_id, checkout.invoices)
+        return {
+            f"{provider.id}-{method.id}": FeeRule._find_rule(checkout.company, provider, method)._fee_badge(
+                checkout.currency, policy,
+            )
+            for provider in providers_sudo
+            for method in provider.payment_method_ids & methods_sudo
+        }
 
     @http.route(f"{INVOICE_PAY_ROUTE}/transaction", **JSON_ROUTE)
     @json_rate_limited

@@ -268,6 +268,30 @@ class InvoicePayFeeRule(models.Model):
             )
         return _("A %(amount)s convenience fee applies to %(method)s payments.", amount=amount, method=method)
 
+    def _fee_badge(self, currency, policy=None):
+        """The fee in a few words, next to its payment method before the customer chooses one.
+
+        "+3 % on credit cards, no fee on debit", "+$ 2.95", "No fee" (no rule, or a surcharge
+        the ``policy`` rules out for this customer).
+        """
+        if not self or (
+            self.fee_kind == "surcharge" and policy and (policy.banned_by_state or policy.company_in_eea_uk)
+        ):
+            return _("No fee")
+        self.ensure_one()
+        core_rule = self._to_core_rule(currency)
+        fixed = currency.format(float(core_rule.fixed_amount))
+        percentage = self._format_percentage(self.percentage)
+        if self.fee_kind == "flat" or not self.percentage:
+            amount = fixed
+        elif core_rule.fixed_amount:
+            amount = _("%(percentage)s %% + %(fixed)s", percentage=percentage, fixed=fixed)
+        else:
+            amount = _("%s %%", percentage)
+        if self.fee_kind == "surcharge":
+            return _("+%s on credit cards, no fee on debit", amount)
+        return _("+%s", amount)
+
     def _format_percentage(self, value):
         """``value`` with as many decimals as it has (3, 2.5), in the language's number format (2,5 in French)."""
         decimals = len(f"{value:g}".partition(".")[2])

@@ -140,3 +140,27 @@ class TestProcessingPayments(InvoicePayPaymentCommon, HttpCase):
         self.assertFalse(page.xpath("//main//a[@href='/my/home']"), "no way to an account the customer does not have")
         back = page.xpath("//*[contains(@class, 'o_invoice_pay_status_back')]//a/@href")
         self.assertEqual(back, [f"{self.base_path}/invoices?tx={transaction.id}"])
+
+
+@tagged("post_install", "-at_install")
+class TestFeeBadges(InvoicePayPaymentCommon, HttpCase):
+    """Each payment method says its fee before the customer chooses it."""
+
+    def test_each_method_shows_its_fee(self):
+        self._enable_card_surcharge()
+        self.env["invoice.pay.fee.rule"].create({
+            "name": "Handling", "fee_kind": "flat", "fixed_amount": 2.95,
+            "payment_method_ids": [(6, 0, self.demo_method.ids)],
+        })
+        result, error = self._rpc(f"{self.base_path}/payment-form", {"allocations": [self._alloc(self.invoice_old, 400)]})
+        self.assertIsNone(error)
+        currency = self.env.company.currency_id
+        self.assertEqual(result["fee_badges"], {
+            f"{self.demo_provider.id}-{self.card.id}": "+3 % on credit cards, no fee on debit",
+            f"{self.demo_provider.id}-{self.demo_method.id}": f"+{currency.format(2.95)}",
+        })
+        # A customer of a state where surcharges are banned: no surcharge, said so.
+        self.env.company.invoice_pay_surcharge_banned_state_ids = self.env.ref("base.state_us_5")
+        self.customer.state_id = self.env.ref("base.state_us_5")
+        result, _error = self._rpc(f"{self.base_path}/payment-form", {"allocations": [self._alloc(self.invoice_old, 400)]})
+        self.assertEqual(result["fee_badges"][f"{self.demo_provider.id}-{self.card.id}"], "No fee")

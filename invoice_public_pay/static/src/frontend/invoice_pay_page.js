@@ -414,6 +414,7 @@ export class InvoicePayGroup extends Interaction {
             await this.waitFor(
                 this.openCheckout(result.html, selection, result.selection_signature)
             );
+            this.showFeeBadges(result.fee_badges || {});
         } catch (error) {
             this.showServerError(error);
         }
@@ -521,6 +522,28 @@ export class InvoicePayGroup extends Interaction {
         this.insert(checkout, this.checkoutEl);
         this.checkoutEl.scrollIntoView({ behavior: "smooth", block: "start" });
         this.checkoutEl.querySelector("input[name='o_payment_radio']")?.focus();
+    }
+
+    /**
+     * Each payment method's fee next to its name, before the customer chooses one.
+     *
+     * @param {Object} badges the fee in a few words by "<provider id>-<method id>"
+     */
+    showFeeBadges(badges) {
+        const radios = this.checkoutEl.querySelectorAll(
+            "input[name='o_payment_radio'][data-payment-option-type='payment_method']"
+        );
+        for (const radio of radios) {
+            const text = badges[`${radio.dataset.providerId}-${radio.dataset.paymentOptionId}`];
+            const label = this.checkoutEl.querySelector(`label[for='${radio.id}']`);
+            if (text && label) {
+                const badge = document.createElement("span");
+                badge.className =
+                    "badge text-bg-light border ms-2 fw-normal o_invoice_pay_fee_badge";
+                badge.textContent = text;
+                label.append(badge);
+            }
+        }
     }
 
     closeCheckout() {

@@ -72,6 +72,11 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             trigger: ".o_invoice_pay_checkout .o_invoice_pay_checkout_total:contains('500.25')",
         },
         {
+            content: "Each method shows its fee before it is chosen",
+            trigger:
+                ".o_invoice_pay_checkout:has(label:has(.o_invoice_pay_fee_badge:contains('No fee'))) label:has(.o_invoice_pay_fee_badge:contains('+3 % on credit cards, no fee on debit'))",
+        },
+        {
             content: "Choose Card: the surcharge rule is explained before the card is known",
             trigger: ".o_invoice_pay_checkout input[name='o_payment_radio'][data-payment-method-code='card']",
             run: "click",
