@@ -36,6 +36,20 @@ const AMOUNT_ERRORS = {
 };
 
 /**
+ * The message the server gave for a refused request, to show on the page; other errors
+ * (a bug, a lost connection) go on to Odoo's own handling.
+ *
+ * @param {Error} error
+ * @return {string}
+ */
+function serverErrorMessage(error) {
+    if (error instanceof RPCError) {
+        return error.data.message;
+    }
+    throw error;
+}
+
+/**
  * One group of invoices (one company and currency) on the public pay page:
  * selection, amounts, running total, then Odoo's payment form for the choice.
  *
@@ -570,11 +584,7 @@ export class InvoicePayGroup extends Interaction {
     }
 
     showServerError(error) {
-        if (error instanceof RPCError) {
-            this.error = error.data.message;
-        } else {
-            throw error;
-        }
+        this.error = serverErrorMessage(error);
     }
 }
 
@@ -709,11 +719,7 @@ export class InvoicePayCredit extends Interaction {
             await this.waitFor(rpc(`${this.basePath}/apply-credits`, { credits }));
             window.location.reload();
         } catch (error) {
-            if (error instanceof RPCError) {
-                this.error = error.data.message;
-            } else {
-                throw error;
-            }
+            this.error = serverErrorMessage(error);
         }
     }
 }
@@ -772,11 +778,7 @@ export class InvoicePayQuestion extends Interaction {
             this.el.querySelector(".o_invoice_pay_question_date").textContent = result.sent_on;
             this.el.querySelector(".o_invoice_pay_question_sent").classList.remove("d-none");
         } catch (error) {
-            if (error instanceof RPCError) {
-                this.error = error.data.message;
-            } else {
-                throw error;
-            }
+            this.error = serverErrorMessage(error);
         }
     }
 }
