@@ -2,7 +2,7 @@
     "name": "Invoice Public Pay",
     "summary": "One secure link per customer to a public page where they pay "
     "any open invoices, in full or in part",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "invoice_public_pay developers",

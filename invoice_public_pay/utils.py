@@ -1,4 +1,4 @@
-"""Small helpers without Odoo: QR code images of links."""
+"""Small helpers without Odoo: QR code images of links, the reason of a bounced email."""
 
 import base64
 import io
@@ -24,3 +24,22 @@ def make_qr_png(text, box_size=6, border=2):
 def make_qr_data_uri(text, **options):
     """Return a ``data:image/png;base64`` URI of the QR code of ``text``, for emails and PDFs."""
     return "data:image/png;base64," + base64.b64encode(make_qr_png(text, **options)).decode()
+
+
+def bounce_diagnostic(email_message):
+    """The reason a bounce (an RFC 3464 delivery status notification) gives, on one line.
+
+    The first recipient's ``Diagnostic-Code`` without its type (``smtp;``), else its
+    ``Status``; empty when ``email_message`` has no delivery status part.
+    """
+    for part in email_message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        # The first block describes the report, each next one a recipient.
+        for recipient_fields in part.get_payload()[1:]:
+            diagnostic = " ".join(str(recipient_fields.get("Diagnostic-Code") or "").split())
+            if diagnostic:
+                return diagnostic.split(";", 1)[-1].strip()
+            if recipient_fields.get("Status"):
+                return str(recipient_fields["Status"]).strip()
+    return ""

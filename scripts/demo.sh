@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # THE demo command of invoice_public_pay:  ./scripts/demo.sh [--reset | --keep] [--no-serve]
 #
-# Builds the demo database (invoice_public_pay + payment_demo, with demo data),
+# Builds the demo database (invoice_public_pay + payment_demo + payment_custom, with demo data),
 # prints the admin login and the demo customer's pay link, then serves Odoo in
 # the foreground on http://127.0.0.1:8069 (Ctrl-C stops it).
 #
@@ -76,10 +76,10 @@ fi
 install_args=(-d "$DB" --addons-path="$addons_path" --stop-after-init --no-http --log-level=info)
 if ipp_db_exists "$DB"; then
     ipp_say "updating $IPP_ADDON in the existing demo database $DB"
-    install_args+=(-i "$IPP_ADDON,payment_demo" -u "$IPP_ADDON")
+    install_args+=(-i "$IPP_ADDON,payment_demo,payment_custom" -u "$IPP_ADDON")
 else
     ipp_say "creating the demo database $DB with demo data (about 3 minutes)"
-    install_args+=(-i "$IPP_ADDON,payment_demo" --with-demo)
+    install_args+=(-i "$IPP_ADDON,payment_demo,payment_custom" --with-demo)
 fi
 ipp_say "full log: $install_log"
 set +e
@@ -111,6 +111,17 @@ try:
     provider.write({"state": "test", "is_published": True,
                     "payment_method_ids": [(4, card.id)]})
     card.active = True
+    # Odoo's wire transfer (payment_custom, not a dependency of the addon), next to the
+    # card: its instructions list the company's bank accounts (the demo data's one).
+    transfer = env["payment.provider"].search(
+        [("code", "=", "custom"), ("custom_mode", "=", "wire_transfer"),
+         ("company_id", "=", env.company.id)], limit=1)
+    if transfer:
+        transfer.write({"state": "enabled", "is_published": True})
+        transfer._transfer_ensure_pending_msg_is_set()
+        transfer.payment_method_ids.active = True
+    else:
+        print("IPP_DEMO_WARNING=no wire transfer provider (payment_custom) in the demo company")
     partner = env.ref(xmlid, raise_if_not_found=False)
     if not partner:
         print("IPP_DEMO_WARNING=no record %s in the demo data" % xmlid)

@@ -116,9 +116,12 @@ def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots", sp
         browser.call("Network.clearBrowserCookies")
         browser.open(pay_url)
         browser.shot(out / "landing.png")
-        browser.size(390, 844, mobile=True)
+        browser.size(375, 812, mobile=True)
         browser.open(f"{pay_url}/invoices")
         browser.shot(out / "pay_page_phone.png", full_page=True)
+        shoot_phone_checkout(browser, pay_url, out)
+        browser.open(f"{base_url}/invoice-pay/{'x' * 43}")
+        browser.shot(out / "invalid_link.png")
         browser.size(1280, 1000)
         browser.open(f"{pay_url}/invoices")
         browser.run("document.querySelector('.o_invoice_pay_select').click()", wait=0.5)
@@ -132,7 +135,8 @@ def main(base_url, database, pay_url, partner_id, out_dir="docs/screenshots", sp
         if spanish_pay_url:
             shoot_spanish_page(browser, spanish_pay_url, out)
         shoot_statement(base_url, pay_url, out)
-        make_results(base_url, session, pay_url, partner_id)
+        transaction_id = make_results(base_url, session, pay_url, partner_id)
+        shoot_after_paying(browser, pay_url, transaction_id, out)
         browser.call("Network.setCookie", name="session_id", value=session.cookies["session_id"],
                      domain=host, path="/")
         browser.size(1280, 700)
@@ -206,6 +210,42 @@ def make_results(base_url, session, pay_url, partner_id):
     rpc("/payment/demo/simulate_payment", {"reference": result["reference"], "payment_details": "4242",
                                            "simulated_state": "done"})
     rpc("/payment/status/poll", {})
+    return call_kw(base_url, session, "payment.transaction", "search", [[("reference", "=", result["reference"])]])[0]
+
+
+def shoot_phone_checkout(browser, pay_url, out):
+    """On a phone: two invoices chosen, Pay pressed: the summary, each method's fee, one Pay button."""
+    browser.run("""
+        const rows = document.querySelectorAll('.o_invoice_pay_row .o_invoice_pay_select');
+        rows[0].click();
+        rows[1]?.click();
+    """, wait=0.5)
+    browser.run("document.querySelector('.o_invoice_pay_submit').click()", wait=3)
+    browser.wait_for(".o_invoice_pay_checkout button[name='o_payment_submit_button']")
+    browser.run("document.querySelector('.o_invoice_pay_checkout').scrollIntoView()", wait=1)
+    browser.shot(out / "checkout_phone.png")
+
+
+def shoot_after_paying(browser, pay_url, transaction_id, out):
+    """Back from paying: the dialog listing what was paid (phone), the page with Payments made (desktop)."""
+    browser.call("Network.clearBrowserCookies")
+    browser.size(375, 812, mobile=True)
+    browser.open(f"{pay_url}/invoices?tx={transaction_id}")
+    browser.wait_for(".o_invoice_pay_result.show")
+    browser.shot(out / "paid_dialog_phone.png")
+    browser.size(1280, 900)
+    browser.open(f"{pay_url}/invoices")
+    browser.wait_for(".o_invoice_pay_payments_made")
+    browser.run("""
+        const amounts = document.querySelectorAll('.o_invoice_pay_row .o_invoice_pay_amount');
+        document.querySelector('.o_invoice_pay_row .o_invoice_pay_select').click();
+        if (amounts[1]) {
+            amounts[1].value = '100';
+            amounts[1].dispatchEvent(new Event('input', {bubbles: true}));
+            amounts[1].dispatchEvent(new Event('change', {bubbles: true}));
+        }
+    """, wait=1)
+    browser.shot(out / "pay_page_desktop.png", full_page=True)
 
 
 def shoot_spanish_page(browser, pay_url, out):

@@ -12,7 +12,7 @@
 #                 Odoo started without this repository: the demo pay link answers 200
 #                 (scripts/wheel_check.py), one test per step
 #   6. odoo:      the addon's Odoo tests on a FRESH database with a real Odoo 19
-#                 (odoo-bin -i invoice_public_pay,payment_demo --test-tags ...);
+#                 (odoo-bin -i invoice_public_pay,payment_demo,payment_custom --test-tags ...);
 #                 skipped Odoo tests count as FAILED
 #   7. odoo-upstream: Odoo's own suites of the modules the addon extends (account_payment,
 #                 payment) and of the providers (payment_demo, payment_stripe,
@@ -230,7 +230,8 @@ run_odoo_tests() {
 
 run_odoo() {
     section "Odoo: tests of the addon in Odoo 19"
-    run_odoo_tests odoo "$IPP_ADDON,payment_demo" "$ODOO_TAGS"
+    # payment_custom: the wire transfer provider the tests pay by transfer with (not a dependency).
+    run_odoo_tests odoo "$IPP_ADDON,payment_demo,payment_custom" "$ODOO_TAGS"
 }
 
 # Odoo's own suites of the modules the addon extends, with the addon installed: a

@@ -1,5 +1,7 @@
 """Tests for pay_core.tokens: pay link token creation, shape check and masking."""
 
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from pay_core.tokens import (
     generate_token,
     is_well_formed_token,
     mask_pay_link_tokens,
+    token_digest,
 )
 
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -49,6 +52,16 @@ def test_malformed_tokens(value):
 
 def test_token_alphabet_is_url_safe():
     assert is_well_formed_token("-_" + "aZ9" * 13 + "xy")
+
+
+def test_token_digest_is_sha256_hex_and_never_the_token():
+    token = generate_token()
+    digest = token_digest(token)
+    assert digest == hashlib.sha256(token.encode()).hexdigest()
+    assert len(digest) == 64
+    assert token not in digest
+    assert token_digest(token) == digest
+    assert token_digest(generate_token()) != digest
 
 
 @pytest.mark.parametrize(

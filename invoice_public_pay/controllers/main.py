@@ -14,7 +14,7 @@ from odoo.tools import SQL, consteq, format_date, mute_logger
 from odoo.addons.payment.controllers import portal as payment_portal
 
 from ..models.invoice_pay_link import PAYABLE_MOVE_TYPES, ROWS_PAGE_SIZE
-from ..pay_core.tokens import mask_pay_link_tokens
+from ..pay_core.tokens import is_well_formed_token, mask_pay_link_tokens
 from ..render_limit import PDF_RETRY_AFTER_SECONDS, try_take_link_render_lock, try_take_pdf_render_slot
 from ..stripe_helpers import stripe_minor_amount
 
@@ -39,6 +39,8 @@ REMOTE_CARD_READERS = frozenset({"stripe"})
 CONFIRMATION_TOKEN_CONSTRAINT = "payment_transaction_invoice_pay_ctoken_unique"
 # Public pages: no login, read with GET only, rendered in the website/portal frame.
 PAGE_ROUTE = {"type": "http", "auth": "public", "methods": ["GET"], "website": True, "sitemap": False}
+# Public forms: the same, posted with Odoo's CSRF token (checked by Odoo).
+FORM_ROUTE = {**PAGE_ROUTE, "methods": ["POST"]}
 # Frontend routes too (website=True): they answer in the page's language, which Odoo
 # keeps in the frontend_lang cookie.
 JSON_ROUTE = {"type": "jsonrpc", "auth": "public", "methods": ["POST"], "website": True}
@@ -118,11 +120,26 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def _render_public(self, template, values, status=200):
         return self._secure(request.render(template, values, status=status))
 
-    def _render_invalid_link(self, missing_document=False):
-        # One answer for unknown, disabled and replaced tokens alike.
-        return self._render_public(
-            "invoice_public_pay.invoice_pay_invalid_link", {"missing_document": missing_document}, status=404
-        )
+    def _render_invalid_link(self, missing_document=False, token=None):
+        """One answer for unknown, disabled and replaced tokens alike.
+
+        With ``token``, the page offers to request a new link for it: a token of the
+        right shape may have been a link, anything else never was one.
+        """
+        return self._render_public("invoice_public_pay.invoice_pay_invalid_link", {
+            **self._business_values(),
+            "missing_document": missing_document,
+            "request_link_url": f"/invoice-pay/{token}/request-link" if is_well_formed_token(token) else None,
+        }, status=404)
+
+    @staticmethod
+    def _business_values():
+        """The business whose contact details the pages of links that do not work show.
+
+        The company serving the request, the same whatever the token: the page never
+        tells whose link a token was.
+        """
+        return {"business": request.env.company.sudo()}
 
     @staticmethod
     def _record_visit(link):
@@ -228,7 +245,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def invoice_pay_landing(self, token, **kwargs):
         link = self._find_link(token)
         if not link:
-            return self._render_invalid_link()
+            return self._render_invalid_link(token=token)
         self._record_visit(link)
         return self._render_public("invoice_public_pay.invoice_pay_landing", link._get_landing_values())
 
@@ -237,11 +254,25 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def invoice_pay_invoices(self, token, tx=None, **kwargs):
         link = self._find_link(token)
         if not link:
-            return self._render_invalid_link()
+            return self._render_invalid_link(token=token)
         self._record_visit(link)
         values = link._get_invoice_list_values()
         values["payment_result"] = link._get_payment_result(self._cast_as_int(tx))
         return self._render_public("invoice_public_pay.invoice_pay_invoices", values)
+
+    @http.route(f"{INVOICE_PAY_ROUTE}/request-link", **FORM_ROUTE)
+    @page_rate_limited
+    def invoice_pay_request_link(self, token, **kwargs):
+        """The "Request a new link" button of the page of a link that does not work.
+
+        One answer, whatever the token: unknown, disabled, replaced, even enabled. Only
+        a link that existed tells the customer's salesperson, at most once a day (see
+        ``invoice.pay.link._request_new_link``). Unknown, disabled and replaced tokens
+        count against the client's address as on the page: a flood gets the 429 page.
+        """
+        if not self._find_link(token):
+            request.env["invoice.pay.link"]._request_new_link(token)
+        return self._render_public("invoice_public_pay.invoice_pay_link_requested", self._business_values())
 
     @http.route(f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", **PAGE_ROUTE)
     @page_rate_limited

@@ -29,7 +29,7 @@ class InvoicePayStatementController(InvoicePayController):
         """
         link = self._find_link(token)
         if not link:
-            return self._render_invalid_link()
+            return self._render_invalid_link(token=token)
         try:
             period = request.env["invoice.pay.statement"]._parse_period(date_from, date_to, as_of)
         except UserError as error:

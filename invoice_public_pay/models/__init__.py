@@ -17,3 +17,7 @@ from . import ir_http
 from . import invoice_pay_statement
 from . import report_invoice_pay_statement
 from . import invoice_pay_link_report
+from . import invoice_pay_link_retired_token
+from . import invoice_pay_link_mail
+from . import mail_mail
+from . import mail_thread

@@ -1,18 +1,21 @@
 import hashlib
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, consteq, format_amount, format_date, mute_logger, plaintext2html
 from odoo.tools.misc import formatLang, hmac
 from odoo.tools.sql import escape_psql
+
+from odoo.addons.payment.utils import singularize_reference_prefix
 
 from ..pay_core.allocation import AllocationError, OpenInvoice, spread_amount, validate_allocations
 from ..pay_core.credits import CreditApplicationError, OpenCredit, applied_total, plan_credit_application
@@ -55,6 +58,8 @@ ROW_FIELDS = [
 PAYMENTS_MADE_SHOWN = 10
 #: Most invoices one payment may cover; beyond, the customer pays in parts.
 MAX_INVOICES_PER_PAYMENT = 5000
+#: A customer's salesperson hears of requests for a new link at most once per link in this time.
+LINK_REQUEST_INTERVAL = timedelta(hours=24)
 
 
 class InvoicePayLink(models.Model):
@@ -78,6 +83,10 @@ class InvoicePayLink(models.Model):
     token = fields.Char(required=True, copy=False, readonly=True)
     enabled = fields.Boolean(default=True, readonly=True)
     last_opened_date = fields.Datetime(readonly=True, copy=False)
+    last_requested_date = fields.Datetime(
+        string="Last New Link Request", readonly=True, copy=False,
+        help="When the customer last asked for a new link from the page of a disabled or replaced link.",
+    )
 
     _partner_unique = models.Constraint(
         "UNIQUE(partner_id)",
@@ -125,8 +134,80 @@ class InvoicePayLink(models.Model):
         return links
 
     def _regenerate_token(self):
+        """Replace the token; the replaced one is kept as a digest (see ``invoice.pay.link.retired.token``)."""
+        self.env["invoice.pay.link.retired.token"]._retire(self)
         for link in self:
             link.sudo().token = generate_token()
+
+    @api.model
+    def _find_for_request(self, token):
+        """Return the link that holds or held ``token`` (sudo), enabled or not, or an empty recordset.
+
+        Only for a request of a new link (:meth:`_request_new_link`): unlike
+        :meth:`_find_by_token`, it finds disabled links and replaced tokens too. Tokens
+        replaced before version 19.0.1.4.0 were not kept: they are unknown.
+        """
+        if not is_well_formed_token(token):
+            return self.browse()
+        return self.sudo().search([("token", "=", token)], limit=1) \
+            or self.env["invoice.pay.link.retired.token"]._find_link(token)
+
+    @api.model
+    def _request_new_link(self, token):
+        """Tell the salesperson of the customer whose link held ``token`` that the customer asks for a new one.
+
+        A To Do activity on the customer and ``link_requested`` in the link's history, at
+        most once per link in :data:`LINK_REQUEST_INTERVAL`. Nothing for an unknown token,
+        nor for the token of an enabled link (it works).
+
+        :return: the link whose customer's salesperson was told (sudo), or an empty recordset
+        """
+        link = self._find_for_request(token)
+        replaced = bool(link) and link.token != token
+        if not link or (link.enabled and not replaced):
+            return self.browse()
+        now = fields.Datetime.now()
+        if link.last_requested_date and link.last_requested_date > now - LINK_REQUEST_INTERVAL:
+            return self.browse()
+        # Written first: of two requests at once, the second one fails on this row and
+        # Odoo retries it, which then finds the request made.
+        link.last_requested_date = now
+        link.flush_recordset(["last_requested_date"])
+        link._notify_link_requested(replaced)
+        return link
+
+    def _notify_link_requested(self, replaced):
+        """The salesperson's To Do on the customer, and the event in the link's history."""
+        self.ensure_one()
+        partner = self.partner_id
+        assignee = self._link_request_assignee()
+        # In the assignee's language, not the visitor's.
+        env = self.with_context(lang=assignee.lang).env
+        if replaced:
+            note = env._("%s opened a pay link that was replaced by a newer one and asks for a new link.", partner.name)
+        else:
+            note = env._("%s opened a pay link that is disabled and asks for a new link.", partner.name)
+        # As the superuser, as Odoo's scheduled actions do: the assignee is told by email.
+        partner.with_user(SUPERUSER_ID).with_context(lang=assignee.lang).activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=env._("Send a new pay link"),
+            note=plaintext2html(note),
+            user_id=assignee.id,
+        )
+        self.env["invoice.pay.link.activity"]._log_events(
+            partner, "link_requested", company=self._get_page_company(),
+            note=env._("Replaced link") if replaced else env._("Disabled link"),
+        )
+
+    def _link_request_assignee(self):
+        """Who hears of a request for a new link: the customer's salesperson, else who last
+        disabled or replaced the link, else the administrator."""
+        self.ensure_one()
+        last_change = self.env["invoice.pay.link.activity"].sudo().search(
+            [("partner_id", "=", self.partner_id.id), ("event", "in", ("disabled", "revoked"))], limit=1,
+        )
+        candidates = self.partner_id.user_id | last_change.user_id
+        return candidates.filtered(lambda user: user.active and not user.share)[:1] or self.env.ref("base.user_admin")
 
     def _get_page_company(self, balances=()):
         """The company whose name and logo head the public page.
@@ -722,7 +803,9 @@ class InvoicePayLink(models.Model):
         """What the page tells the customer coming back from paying (``?tx=``), if anything.
 
         ``state`` is the transaction's, except ``processing`` for a payment the provider
-        confirmed that is not booked on the invoices yet (a big one is booked by a cron).
+        confirmed that is not booked on the invoices yet (a big one is booked by a cron),
+        ``transfer`` for a wire transfer waiting for the money and ``transfer_expired``
+        for one not received in time.
         """
         transaction = transaction_id and self._get_customer_transaction(transaction_id)
         if not transaction:
@@ -730,10 +813,16 @@ class InvoicePayLink(models.Model):
         state = transaction.state
         if state == "done" and not transaction.is_post_processed:
             state = "processing"
+        transfer = state == "pending" and transaction._invoice_pay_is_wire_transfer()
+        if transfer:
+            state = "transfer_expired" if transaction.invoice_pay_transfer_expired else "transfer"
         partner = transaction.partner_id
         return {
             "transaction": transaction,
             "state": state,
+            # A wire transfer: the provider's instructions (bank accounts) and what to quote.
+            "transfer_instructions": transaction.provider_id.pending_msg if transfer else None,
+            "communication": transaction._get_communication() if transfer else None,
             "lines": [(allocation.invoice_id.name, allocation.amount)
                       for allocation in transaction.invoice_pay_allocation_ids],
             "receipt_email": partner.email or partner.commercial_partner_id.email or "",
@@ -748,18 +837,20 @@ class InvoicePayLink(models.Model):
             ("source_transaction_id", "=", False),
             ("operation", "!=", "validation"),
             ("state", "in", ("done", "pending", "authorized")),
+            "|", ("state", "=", "done"), ("invoice_pay_transfer_expired", "=", False),
         ], ["reference", "amount", "currency_id", "state", "last_state_change", "is_post_processed"],
             order="last_state_change desc, id desc", limit=limit)
 
     def _get_reference_prefix(self, checkout):
-        """Transaction reference: the invoice's number, with the count of the others.
+        """Transaction reference: the invoice's number, or ``PAY-<date and time>`` for several.
 
-        No sequence is taken: concurrent payments would queue on it. Odoo makes the
-        reference unique by adding a suffix.
+        What the customer quotes (a bank transfer's communication, a question about a
+        payment) names no invoice it does not cover. No sequence is taken: concurrent
+        payments would queue on it. Odoo makes the reference unique by adding a suffix.
         """
-        first = checkout.lines[0][0]
-        others = len(checkout.lines) - 1
-        return f"{first.name}+{others}" if others else first.name
+        if len(checkout.lines) == 1:
+            return checkout.lines[0][0].name
+        return singularize_reference_prefix(prefix="PAY")
 
     @api.model
     def _invoice_pay_clean_note(self, raw_note):
@@ -873,7 +964,9 @@ class InvoicePayLink(models.Model):
         allocations = self.env["invoice.pay.allocation"].sudo().search_fetch([
             *([("invoice_id", "in", invoices.ids)] if invoices is not None else []),
             ("transaction_id.invoice_pay_link_id", "=", self.id),
-            "|", ("transaction_id.state", "in", PROCESSING_STATES),
+            "|", "&", ("transaction_id.state", "in", PROCESSING_STATES),
+            # A wire transfer not received in time holds its invoices no more.
+            ("transaction_id.invoice_pay_transfer_expired", "=", False),
             "&", ("transaction_id.state", "=", "done"), ("transaction_id.is_post_processed", "=", False),
         ], ["invoice_id", "amount", "amount_applied"])
         reserved = {}

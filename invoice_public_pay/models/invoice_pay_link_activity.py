@@ -3,15 +3,18 @@ from odoo import api, fields, models
 LINK_EVENTS = [
     ("copied", "Copied"),
     ("sent", "Sent"),
+    ("send_failed", "Send Failed"),
     ("opened", "Opened"),
     ("payment_pending", "Payment Pending"),
     ("payment_made", "Payment Made"),
     ("payment_failed", "Payment Failed"),
+    ("transfer_expired", "Transfer Not Received"),
     ("disabled", "Disabled"),
     ("enabled", "Enabled"),
     ("revoked", "Revoked"),
     ("credit_applied", "Credit Applied"),
     ("question", "Question"),
+    ("link_requested", "New Link Requested"),
 ]
 
 

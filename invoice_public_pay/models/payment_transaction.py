@@ -166,10 +166,26 @@ class PaymentTransaction(models.Model):
         "before any new request.",
     )
 
+    invoice_pay_transfer_expired = fields.Boolean(
+        string="Transfer Not Received in Time", readonly=True, copy=False,
+        help="A wire transfer chosen on the pay page and not received within the days the company "
+        "allows (Settings): its invoices were offered to the customer again. It can still be marked as "
+        "received.",
+    )
+    invoice_pay_can_mark_received = fields.Boolean(
+        compute="_compute_invoice_pay_can_mark_received",
+        help="A wire transfer chosen on the pay page, waiting for the money: an accountant marks it as received.",
+    )
+
     _invoice_pay_ctoken_unique = models.UniqueIndex(
         "(invoice_pay_stripe_confirmation_token) WHERE invoice_pay_stripe_confirmation_token IS NOT NULL",
         "This card entry was already used for a payment.",
     )
+
+    @api.depends("state", "provider_id", "invoice_pay_link_id")
+    def _compute_invoice_pay_can_mark_received(self):
+        for tx in self:
+            tx.invoice_pay_can_mark_received = tx._invoice_pay_is_pending_transfer()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -470,9 +486,7 @@ class PaymentTransaction(models.Model):
     def _invoice_pay_new_payment(self, parts, counterpart, page_transaction, **extra_create_values):
         currency = self.currency_id
         partner = self.partner_id.commercial_partner_id
-        payment_method_line = self.provider_id.journal_id.inbound_payment_method_line_ids.filtered(
-            lambda line: line.payment_provider_id == self.provider_id
-        )
+        payment_method_line = self._invoice_pay_payment_method_line()
         # As Odoo's Register Payment creates its payments: the lines are given, none is derived
         # from them (fee tax lines included); the booking updates the allocations once, at its end.
         payment = self.env["account.payment"].with_context(skip_invoice_sync=True, invoice_pay_booking=True).create({
@@ -496,6 +510,19 @@ class PaymentTransaction(models.Model):
         payment.with_context(skip_invoice_sync=True, invoice_pay_booking=True).action_post()
         self.payment_id = payment
         return payment
+
+    def _invoice_pay_payment_method_line(self):
+        """The provider's payment method line on its journal.
+
+        Odoo makes none for a wire transfer (``payment_custom``): the money arrives as
+        any bank transfer does, through the journal's manual method, as an accountant
+        registering it by hand would book it.
+        """
+        lines = self.provider_id.journal_id.inbound_payment_method_line_ids
+        line = lines.filtered(lambda line: line.payment_provider_id == self.provider_id)
+        if not line and self._invoice_pay_is_wire_transfer():
+            line = lines.filtered(lambda line: line.code == "manual" and not line.payment_provider_id)[:1]
+        return line
 
     def _invoice_pay_memo(self, page_transaction):
         """The payment's memo: the references, then the customer's note, if any."""
@@ -1016,6 +1043,127 @@ class PaymentTransaction(models.Model):
         abandoned.invoice_pay_abandoned = True
         abandoned._set_canceled(state_message=_("Abandoned on the public pay page."))
 
+    # ------------------------------------------------------------
+    # Wire transfers (Odoo's payment_custom, when installed)
+    # ------------------------------------------------------------
+
+    def _invoice_pay_is_wire_transfer(self):
+        """Whether this transaction is paid by Odoo's wire transfer provider (``payment_custom``)."""
+        self.ensure_one()
+        provider = self.provider_id.sudo()
+        # payment_custom is not a dependency: without it no provider has a custom mode.
+        return (
+            provider.code == "custom"
+            and "custom_mode" in provider._fields
+            and provider.custom_mode == "wire_transfer"
+        )
+
+    def _invoice_pay_is_pending_transfer(self):
+        """Whether this is a wire transfer chosen on the pay page, waiting for the money."""
+        self.ensure_one()
+        return (
+            self.state == "pending"
+            and bool(self.invoice_pay_link_id)
+            and not self.source_transaction_id
+            and self.operation != "validation"
+            and bool(self.invoice_pay_allocation_ids)
+            and self._invoice_pay_is_wire_transfer()
+        )
+
+    def _get_communication(self):
+        """Override of `payment_custom`: a pay page transfer is quoted by its transaction's reference.
+
+        Odoo would give the first invoice's payment reference; a page payment may cover
+        many invoices, each for the amount the customer chose: the accountant marking
+        the transfer received finds the transaction, which books the rest.
+        """
+        self.ensure_one()
+        if self.invoice_pay_link_id and not self.source_transaction_id:
+            return self.reference
+        return super()._get_communication()
+
+    def action_invoice_pay_mark_received(self):
+        """Confirm a pay page wire transfer whose money arrived, and book it on its invoices.
+
+        The accountant confirms what no provider will: the transaction is done, then
+        post-processed as a card payment is (one payment, one receivable line per
+        invoice reconciled with it for what the settlement plan gives it; no fee).
+        The row is locked first: a second click or a second accountant waits, then
+        finds it received. A transfer past its days (no longer held as processing)
+        can still be marked: what its invoices no longer owe stays as open credit.
+
+        :raise UserError: the transaction is not a pay page transfer waiting for its money
+        """
+        self.ensure_one()
+        payment_utils.check_rights_on_recordset(self)
+        tx = self.sudo()
+        tx.flush_recordset()
+        tx.env.execute_query(SQL("SELECT id FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE", tx.id))
+        tx.invalidate_recordset()
+        if tx.state == "done" and tx.invoice_pay_link_id and tx._invoice_pay_is_wire_transfer():
+            raise UserError(_("Transfer %s was already marked as received.", tx.reference))
+        if not tx._invoice_pay_is_pending_transfer():
+            raise UserError(_(
+                "Only a wire transfer chosen on the public pay page and waiting for the money can be "
+                "marked as received (transaction %s).", tx.reference,
+            ))
+        _logger.info("Transaction %s: transfer marked as received by user %s", tx.reference, self.env.uid)
+        tx = tx.with_context(payment_backend_action=True)
+        tx._set_done(state_message=_("Transfer received, marked by %s.", self.env.user.name))
+        tx._post_process()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("Transfer %s is received and booked on its invoices.", tx.reference)
+                if tx.payment_id else _("Transfer %s is received; it is being booked on its invoices.", tx.reference),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_invoice_pay_expire_transfers(self):
+        """Stop holding the invoices of pay page transfers not received in the company's days.
+
+        Each is flagged once (no longer processing: its invoices are offered again),
+        noted on the customer and in the link's history, and logged. It stays pending:
+        the money may still come, and an accountant may still mark it as received.
+        """
+        if "custom_mode" not in self.env["payment.provider"]._fields:
+            return  # payment_custom is not installed: no wire transfers
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].sudo().search([("invoice_pay_transfer_expiry_days", ">", 0)])
+        for company in companies:
+            transfers = self.sudo().search([
+                ("company_id", "=", company.id),
+                ("invoice_pay_link_id", "!=", False),
+                ("source_transaction_id", "=", False),
+                ("state", "=", "pending"),
+                ("provider_id.custom_mode", "=", "wire_transfer"),
+                ("invoice_pay_transfer_expired", "=", False),
+                ("last_state_change", "<", now - timedelta(days=company.invoice_pay_transfer_expiry_days)),
+            ])
+            transfers.invoice_pay_transfer_expired = True
+            for tx in transfers:
+                tx._invoice_pay_log_transfer_expired(company.invoice_pay_transfer_expiry_days)
+
+    def _invoice_pay_log_transfer_expired(self, days):
+        self.ensure_one()
+        _logger.info("Transaction %s: wire transfer not received after %s days, no longer processing",
+                     self.reference, days)
+        amount = format_amount(self.env, self.amount, self.currency_id)
+        self.partner_id.commercial_partner_id.message_post(body=_(
+            "Wire transfer %(reference)s of %(amount)s, chosen on the pay page, was not received within "
+            "%(days)s days: its invoices are no longer shown as being paid and the customer may pay them "
+            "again. If the money arrives, mark the transaction as received.",
+            reference=self.reference, amount=amount, days=days,
+        ))
+        self.env["invoice.pay.link.activity"]._log_events(
+            self.partner_id, "transfer_expired", company=self.company_id,
+            transaction_id=self.id, amount=self.amount, currency_id=self.currency_id.id,
+        )
+
     def _invoice_pay_fee_label(self):
         """Label of the fee line on receipts and messages: as recorded when the customer paid."""
         self.ensure_one()
@@ -1027,6 +1175,14 @@ class PaymentTransaction(models.Model):
         if rule:
             return rule.with_context(lang=self.partner_id.lang or self.env.lang)._fee_label()
         return _("Convenience fee")
+
+    def _invoice_pay_label(self):
+        """What the payment paid, as the customer reads it: the invoice's number, or "3 invoices"."""
+        self.ensure_one()
+        invoices = self.invoice_pay_allocation_ids.invoice_id or self.invoice_ids
+        if len(invoices) == 1:
+            return invoices.name
+        return self.env._("%s invoices", len(invoices))
 
     def _get_report_base_filename(self):
         """File name of printed receipts (used by the portal's report download)."""

@@ -7,6 +7,8 @@ from ..pay_core.fees import DEFAULT_SURCHARGE_CAP, EEA_AND_UK, SurchargePolicy
 
 RECEIPT_MODEL = "payment.transaction"
 DEFAULT_RECEIPT_REPORT = "invoice_public_pay.action_report_invoice_pay_receipt"
+#: Days a wire transfer chosen on the pay page holds its invoices before it is deemed not coming.
+DEFAULT_TRANSFER_EXPIRY_DAYS = 10
 
 
 class ResCompany(models.Model):
@@ -42,6 +44,13 @@ class ResCompany(models.Model):
         "not matched yet) to the invoices they choose. Off by default: credits may be disputed or "
         "set aside.",
     )
+    invoice_pay_transfer_expiry_days = fields.Integer(
+        string="Wire transfers expire after (days)", default=DEFAULT_TRANSFER_EXPIRY_DAYS,
+        help="A wire transfer chosen on the pay page and not received after this many days no longer "
+        "holds its invoices as being paid: the customer may pay them again, and the customer's chatter "
+        "says so. It can still be marked as received afterwards. 0: transfers wait until they are "
+        "received or cancelled.",
+    )
     invoice_pay_receipt_report_id = fields.Many2one(
         "ir.actions.report",
         string="Pay page receipt layout",
@@ -55,6 +64,10 @@ class ResCompany(models.Model):
     _invoice_pay_surcharge_cap_range = models.Constraint(
         "CHECK(invoice_pay_surcharge_cap >= 0 AND invoice_pay_surcharge_cap < 100)",
         "The surcharge cap must be between 0 and 100 %.",
+    )
+    _invoice_pay_transfer_expiry_days_positive = models.Constraint(
+        "CHECK(invoice_pay_transfer_expiry_days >= 0)",
+        "The number of days after which wire transfers expire cannot be negative.",
     )
 
     @api.constrains("invoice_pay_surcharge_cap", "country_id")

@@ -18,3 +18,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.invoice_pay_surcharge_eea_uk_cards", readonly=False,
     )
     invoice_pay_allow_credits = fields.Boolean(related="company_id.invoice_pay_allow_credits", readonly=False)
+    invoice_pay_transfer_expiry_days = fields.Integer(
+        related="company_id.invoice_pay_transfer_expiry_days", readonly=False,
+    )

@@ -47,6 +47,18 @@ class ResPartner(models.Model):
         compute="_compute_invoice_pay_activity_count",
         groups=f"{INVOICING_GROUP},account.group_account_readonly",
     )
+    invoice_pay_send_failed = fields.Boolean(
+        string="Pay Link Email Failed",
+        compute="_compute_invoice_pay_send_failed",
+        groups=INVOICING_GROUP,
+        help="The last pay link email could not be sent or bounced, and none left since.",
+    )
+    invoice_pay_send_failed_date = fields.Datetime(
+        string="Pay Link Email Failed On", compute="_compute_invoice_pay_send_failed", groups=INVOICING_GROUP,
+    )
+    invoice_pay_send_failed_note = fields.Char(
+        string="Pay Link Email Failure", compute="_compute_invoice_pay_send_failed", groups=INVOICING_GROUP,
+    )
     invoice_pay_show_on_invoice = fields.Selection(
         SHOW_ON_INVOICE_CHOICES,
         string="Pay link on invoices",
@@ -112,6 +124,22 @@ class ResPartner(models.Model):
         for partner in self:
             partner.invoice_pay_activity_count = counts.get(partner.commercial_partner_id, 0)
 
+    def _compute_invoice_pay_send_failed(self):
+        """Whether the latest send event of each customer's link is ``send_failed``, in one search."""
+        send_events = self.env["invoice.pay.link.activity"].search_fetch(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("event", "in", ("sent", "send_failed"))],
+            ["partner_id", "event", "date", "note"],
+        )
+        latest_by_partner = {}
+        for activity in send_events:  # newest first
+            latest_by_partner.setdefault(activity.partner_id, activity)
+        for partner in self:
+            latest = latest_by_partner.get(partner.commercial_partner_id)
+            failed = bool(latest) and latest.event == "send_failed"
+            partner.invoice_pay_send_failed = failed
+            partner.invoice_pay_send_failed_date = failed and latest.date
+            partner.invoice_pay_send_failed_note = failed and latest.note
+
     # ------------------------------------------------------------
     # Link management
     # ------------------------------------------------------------
@@ -152,7 +180,7 @@ class ResPartner(models.Model):
         return link._get_url()
 
     def action_invoice_pay_send(self):
-        """Open the mail composer with the pay link email; ``sent`` is logged on sending."""
+        """Open the mail composer with the pay link email; ``sent`` is logged once it has left."""
         self.ensure_one()
         self._invoice_pay_check_group(INVOICING_GROUP)
         self._invoice_pay_get_enabled_link()
@@ -172,6 +200,13 @@ class ResPartner(models.Model):
                 "default_email_layout_xmlid": "mail.mail_notification_light",
             },
         }
+
+    def _message_post_after_hook(self, message, msg_values):
+        # EXTENDS mail: the pay link email is tracked from the moment it is posted, before
+        # its mails are queued (or sent at once), so that sending it writes the history.
+        if self.env.context.get("invoice_pay_link_email"):
+            self.env["invoice.pay.link.mail"]._track(self, message)
+        return super()._message_post_after_hook(message, msg_values)
 
     def action_invoice_pay_disable(self):
         self._invoice_pay_set_enabled(False)

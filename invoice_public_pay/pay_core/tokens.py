@@ -1,5 +1,6 @@
-"""Secret tokens of public pay links: creation, shape check, log masking."""
+"""Secret tokens of public pay links: creation, shape check, digest, log masking."""
 
+import hashlib
 import re
 import secrets
 
@@ -35,6 +36,15 @@ def is_well_formed_token(value: object) -> bool:
     nothing about whether the token exists.
     """
     return isinstance(value, str) and _WELL_FORMED_TOKEN.fullmatch(value) is not None
+
+
+def token_digest(token: str) -> str:
+    """Return the SHA-256 of ``token`` in hexadecimal: what is kept of a replaced token.
+
+    A token is 256 random bits: its digest cannot be turned back into it, so a
+    stored digest recognises the token when it is shown again and opens nothing.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def mask_pay_link_tokens(text: str) -> str:

@@ -1,6 +1,7 @@
 from . import test_pay_link
 from . import test_pay_link_access
 from . import test_pay_link_mail
+from . import test_pay_link_delivery
 from . import test_public_landing
 from . import test_pay_link_tour
 from . import test_pay_page_quote
@@ -34,3 +35,6 @@ from . import test_invoice_question
 from . import test_big_accounts
 from . import test_big_payments
 from . import test_pay_page_results
+from . import test_link_request
+from . import test_wire_transfer
+from . import test_pay_page_ux_tour

@@ -3,6 +3,8 @@ import io
 import logging
 import re
 import time
+from contextlib import ExitStack
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -11,6 +13,7 @@ from odoo.fields import Command
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.mail.tests.common import MockEmail
 
 PAY_URL_PATTERN = re.compile(r"/invoice-pay/([A-Za-z0-9_-]+)")
 # The demo provider's test cards (Stripe's numbers): see payment_transaction.DEMO_TEST_CARDS.
@@ -132,6 +135,42 @@ class InvoicePayCommon(AccountTestInvoicingCommon):
         if isinstance(image_data, str) and image_data.startswith("data:"):
             image_data = base64.b64decode(image_data.split(",", 1)[1])
         return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(image_data)))]
+
+
+class InvoicePayMailCommon(InvoicePayCommon, MockEmail):
+    """Pay link emails through Odoo's real mail queue, the SMTP connection mocked as in Odoo's mail tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # An alias domain gives the emails a bounce address (Return-Path), as in Odoo's mail tests.
+        cls._init_mail_gateway()
+        cls.env.company.alias_domain_id = cls.mail_alias_domain
+
+    def _send_pay_link(self, user=None):
+        """Send the customer's pay link email as *Send Pay Link* does; return its message.
+
+        Outside ``mock_mail_gateway`` Odoo does not send in tests: the email stays in the queue.
+        """
+        user = user or self.invoicing_user
+        action = self.customer.with_user(user).action_invoice_pay_send()
+        composer = self.env["mail.compose.message"].with_user(user).with_context(**action["context"]).create({})
+        composer.action_send_mail()
+        return self.customer.message_ids[0]
+
+    def _pay_link_mails(self, message):
+        return self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+
+    def _process_mail_queue(self, connection_error=None, send_error=None):
+        """Run Odoo's mail queue; the SMTP server is unreachable (``connection_error``) or
+        refuses the emails (``send_error``) when given."""
+        with ExitStack() as stack:
+            stack.enter_context(self.mock_mail_gateway(mail_unlink_sent=True))
+            if connection_error:
+                stack.enter_context(patch.object(self.connect_mocked, "side_effect", connection_error))
+            if send_error:
+                stack.enter_context(patch.object(self.testing_smtp_session, "send_message", side_effect=send_error))
+            self.env["mail.mail"].sudo().process_email_queue()
 
 
 class InvoicePayPaymentCommon(InvoicePayCommon):

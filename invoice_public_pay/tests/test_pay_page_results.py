@@ -38,6 +38,27 @@ class TestPayPageResults(InvoicePayPaymentCommon, HttpCase):
         self.assertEqual(receipt_links, [f"{self.base_path}/receipt/{transaction.id}"])
         self.assertEqual(self.url_open(receipt_links[0]).status_code, 200)
 
+    def test_customer_facing_references_are_plain(self):
+        one = self._pay([self._alloc(self.invoice_old, 100)])
+        several = self._pay([
+            self._alloc(self.invoice_old, 100), self._alloc(self.invoice_mid, 50), self._alloc(self.invoice_new, 25),
+        ])
+        self.assertTrue(one.reference.startswith(self.invoice_old.name), one.reference)
+        for reference in (one.reference, several.reference):
+            self.assertNotIn("+", reference, "no invoice number with a count of others")
+        self.assertNotIn(self.invoice_old.name, several.reference, "one payment for several invoices names none")
+        made = _text(self._page(), "o_invoice_pay_payments_made")
+        self.assertIn(f"3 invoices {several.reference}", made)
+        self.assertIn(f"{self.invoice_old.name} {one.reference}", made)
+        result = _text(self._page(several), "o_invoice_pay_result")
+        self.assertIn("Paid for 3 invoices", result)
+        self.assertIn(f"Reference {several.reference}", result)
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_confirmation")
+        self.assertEqual(
+            template._render_field("subject", several.ids)[several.id],
+            f"{self.env.company.name}: payment received for 3 invoices",
+        )
+
     def test_a_payment_not_booked_yet_shows_as_processing(self):
         transaction = self._start_payment([self._alloc(self.invoice_old, 400)])
         self._rpc("/payment/demo/simulate_payment", {

@@ -12,6 +12,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from ..models.invoice_pay_statement import aging_bucket
 from .common import InvoicePayCommon
 from .test_public_hardening import FAKE_PDF, REPORT_PATH, HardeningCommon
@@ -218,7 +220,7 @@ class TestStatementFigures(StatementCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestStatementDocument(StatementCommon, HttpCase):
+class TestStatementDocument(StatementCommon, HttpCase, MockEmail):
     """The printed statement: its figures, the customer's language, the back office button, the email.
 
     An HttpCase: wkhtmltopdf loads the report's styles from the test server.
@@ -276,7 +278,8 @@ class TestStatementDocument(StatementCommon, HttpCase):
             **action["context"]).create({})
         self.assertTrue(composer.invoice_pay_is_pay_link)
         composer.invoice_pay_attach_statement = True
-        composer.action_send_mail()
+        with self.mock_mail_gateway():
+            composer.action_send_mail()
         statement = self._statement_attachments(self.customer.message_ids[:1])
         self.assertEqual(len(statement), 1)
         self.assertIn(b"Statement of Account", statement.raw)
@@ -284,7 +287,8 @@ class TestStatementDocument(StatementCommon, HttpCase):
         # Without the option, no statement is attached.
         composer = self.env["mail.compose.message"].with_user(self.invoicing_user).with_context(
             **action["context"]).create({})
-        composer.action_send_mail()
+        with self.mock_mail_gateway():
+            composer.action_send_mail()
         self.assertEqual(len(self._events(event="sent")), 2)
         self.assertFalse(self._statement_attachments(self.customer.message_ids[:1]))
 

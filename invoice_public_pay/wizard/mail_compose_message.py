@@ -22,11 +22,34 @@ class MailComposeMessage(models.TransientModel):
                 template and wizard.template_id == template and wizard.model == "res.partner"
             )
 
+    def action_send_mail(self):
+        """Override of `mail`: sending a pay link email tells that it is on its way.
+
+        Posting only queues the email; the link's history says ``sent`` once it has left.
+        """
+        result = super().action_send_mail()
+        if len(self) != 1 or not self.invoice_pay_is_pay_link:
+            return result
+        partners = self.env["res.partner"].browse(self._evaluate_res_ids())
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": _(
+                    "The pay link email to %s is on its way: the link's history shows it as sent once it has left.",
+                    ", ".join(partners.mapped("display_name")),
+                ),
+                "next": result,
+            },
+        }
+
     def _action_send_mail(self, auto_commit=False):
         """Override of `mail` for the pay link email.
 
-        It is logged as ``sent`` only once it really went out, not when the composer
-        was opened (it may be discarded). Invoicing users may send the link (an
+        It is logged as ``sent`` only once the mail queue has sent it (``send_failed``
+        when it could not be sent or bounced), not when the composer was opened (it may
+        be discarded) nor when it is posted and queued. Invoicing users may send the link (an
         accounting task) even without the right to edit contacts, which Odoo requires
         to post on a partner: once their right to send links and to see these
         customers is checked, the email is posted as superuser, still authored by them.
@@ -39,11 +62,12 @@ class MailComposeMessage(models.TransientModel):
             MailComposeMessage, self - pay_link_wizards
         )._action_send_mail(auto_commit=auto_commit)
         for wizard in pay_link_wizards:
-            partners = wizard._invoice_pay_check_recipients()
-            mails_su, messages = super(MailComposeMessage, wizard.sudo())._action_send_mail(auto_commit=auto_commit)
-            self.env["invoice.pay.link.activity"]._log_events(partners, "sent")
+            wizard._invoice_pay_check_recipients()
+            mails_su, messages = super(
+                MailComposeMessage, wizard.sudo().with_context(invoice_pay_link_email=True)
+            )._action_send_mail(auto_commit=auto_commit)
             result_mails_su |= mails_su
-            result_messages |= messages.sudo(False)
+            result_messages |= messages.with_env(self.env).sudo(False)
         return result_mails_su, result_messages
 
     def _invoice_pay_check_recipients(self):

@@ -359,9 +359,13 @@ export class InvoicePayGroup extends Interaction {
                 text,
             });
         }
-        this.markRow(ev.currentTarget.closest(".o_invoice_pay_row"), this.choiceOf(invoiceId));
+        const choice = this.choiceOf(invoiceId);
+        this.markRow(ev.currentTarget.closest(".o_invoice_pay_row"), choice);
         this.refresh();
         this.closeCheckout();
+        if (choice.error) {
+            this.revealAmountError(ev.currentTarget);
+        }
     }
 
     onAmountChange(ev) {
@@ -370,8 +374,30 @@ export class InvoicePayGroup extends Interaction {
         if (choice.units && !choice.error) {
             ev.currentTarget.value = unitsToInputText(choice.units, this.decimalPlaces);
         } else if (choice.error) {
-            // On a phone the keyboard may hide the message: bring the field and it into view.
-            ev.currentTarget.scrollIntoView({ behavior: "smooth", block: "center" });
+            this.revealAmountError(ev.currentTarget);
+        }
+    }
+
+    /**
+     * Bring an amount field and its message into view when the message is hidden: on a
+     * phone, the Pay bar at the bottom of the screen (and the keyboard) cover the rows.
+     *
+     * @param {HTMLInputElement} input
+     */
+    revealAmountError(input) {
+        const message = input
+            .closest(".o_invoice_pay_row")
+            .querySelector(".o_invoice_pay_amount_error");
+        const payBar = this.el.querySelector(".o_invoice_pay_pay_bar");
+        // What the keyboard leaves of the screen, where browsers report it.
+        const viewport = window.visualViewport;
+        const screenBottom = viewport ? viewport.offsetTop + viewport.height : window.innerHeight;
+        const bottom = Math.min(payBar.getBoundingClientRect().top, screenBottom);
+        if (
+            input.getBoundingClientRect().top < 0 ||
+            message.getBoundingClientRect().bottom > bottom
+        ) {
+            input.scrollIntoView({ behavior: "smooth", block: "center" });
         }
     }
 
@@ -812,8 +838,21 @@ export class InvoicePayResult extends Interaction {
 
     start() {
         const modal = new window.Modal(this.el);
+        this.addListener(this.el, "hidden.bs.modal", this.onHidden);
         modal.show();
         this.registerCleanup(() => modal.dispose());
+    }
+
+    /**
+     * Closed, the dialog opened with the page would leave the focus nowhere (on the body):
+     * the list's heading takes it.
+     */
+    onHidden() {
+        const heading = document.querySelector(".o_invoice_pay_list h1");
+        if (heading) {
+            heading.tabIndex = -1;
+            heading.focus();
+        }
     }
 }
 

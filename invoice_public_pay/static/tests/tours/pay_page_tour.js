@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { closeResultDialog, payAndComeBack } from "./pay_page_steps";
+
 /**
  * Steps confirming the payment in the checkout, then reading the receipt the
  * success dialog links to (as the new tab it opens would).
@@ -9,17 +11,7 @@ import { registry } from "@web/core/registry";
  */
 function confirmAndCheckReceipt(expectation, isExpected) {
     return [
-        {
-            content: "Confirm the payment",
-            trigger: ".o_invoice_pay_checkout button[name='o_payment_submit_button']:enabled",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Back on the page: the payment was successful",
-            trigger: ".o_invoice_pay_result.show .modal-title:contains('Payment successful')",
-            timeout: 30000,
-        },
+        ...payAndComeBack("Confirm the payment"),
         {
             content: `Open the receipt: ${expectation}`,
             trigger: ".o_invoice_pay_result.show .o_invoice_pay_print_receipt",
@@ -98,19 +90,7 @@ registry.category("web_tour.tours").add("invoice_public_pay_pay_invoices", {
             "the receipt lists the amount paid and no surcharge",
             (receipt) => receipt.includes("Payment Receipt") && receipt.includes("500.25") && !receipt.includes("surcharge")
         ),
-        {
-            content: "Close the dialog",
-            trigger: ".o_invoice_pay_result.show button[data-bs-dismiss='modal']",
-            async run() {
-                // Bootstrap ignores a click while the dialog is still fading in: click
-                // again, as a customer would, until it is closed.
-                const dialog = this.anchor.closest(".o_invoice_pay_result");
-                for (let attempt = 0; attempt < 40 && dialog.classList.contains("show"); attempt++) {
-                    this.anchor.click();
-                    await new Promise((resolve) => setTimeout(resolve, 250));
-                }
-            },
-        },
+        closeResultDialog(),
         {
             content: "The dialog is closed",
             trigger: "body:not(:has(.o_invoice_pay_result.show))",
