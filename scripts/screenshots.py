@@ -13,9 +13,11 @@ writes to the demo database, as a customer would).
 
 import base64
 import json
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -167,7 +169,43 @@ def call_kw(base_url, session, model, method, args, kwargs=None):
     payload = response.json()
     if "error" in payload:
         raise RuntimeError(payload["error"]["data"]["message"])
-    return payload["result"]
+    return payload.get("result")
+
+
+class SmtpSink(socketserver.StreamRequestHandler):
+    """Accept every email and keep none: the demo has no mail server, and "sent" is written once one takes it."""
+
+    def reply(self, line):
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self):
+        self.reply("220 screenshots SMTP sink")
+        in_data = False
+        for raw in self.rfile:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            if in_data:
+                if line == ".":
+                    in_data = False
+                    self.reply("250 OK")
+                continue
+            command = line[:4].upper()
+            if command == "EHLO":
+                self.reply("250 screenshots")
+            elif command == "DATA":
+                in_data = True
+                self.reply("354 go on")
+            elif command == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")
+
+
+def start_smtp_sink():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SmtpSink)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def make_results(base_url, session, pay_url, partner_id):
@@ -179,7 +217,18 @@ def make_results(base_url, session, pay_url, partner_id):
     action = call_kw(base_url, session, "res.partner", "action_invoice_pay_send", [[int(partner_id)]])
     context = {key: value for key, value in action["context"].items() if key.startswith("default_")}
     composer = call_kw(base_url, session, "mail.compose.message", "create", [{}], {"context": context})
-    call_kw(base_url, session, "mail.compose.message", "action_send_mail", [[composer]], {"context": context})
+    # The email leaves through a local sink, so that the history says "sent", as it would in production.
+    sink = start_smtp_sink()
+    mail_server = call_kw(base_url, session, "ir.mail_server", "create", [{
+        "name": "Screenshots SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": sink.server_address[1],
+        "smtp_encryption": "none", "sequence": 1,
+    }])
+    try:
+        call_kw(base_url, session, "mail.compose.message", "action_send_mail", [[composer]], {"context": context})
+        call_kw(base_url, session, "mail.mail", "process_email_queue", [])
+    finally:
+        call_kw(base_url, session, "ir.mail_server", "unlink", [[mail_server]])
+        sink.shutdown()
     provider = call_kw(base_url, session, "payment.provider", "search_read", [[("code", "=", "demo")]],
                        {"fields": ["payment_method_ids"], "limit": 1})[0]
     invoice = call_kw(base_url, session, "account.move", "search_read", [[
