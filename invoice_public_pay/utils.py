@@ -1,4 +1,4 @@
-"""Small helpers without Odoo: QR code images of links, the reason of a bounced email."""
+"""Small helpers without Odoo: QR code images of links, the reason of a bounced email, short lines."""
 
 import base64
 import io
@@ -43,3 +43,14 @@ def bounce_diagnostic(email_message):
             if recipient_fields.get("Status"):
                 return str(recipient_fields["Status"]).strip()
     return ""
+
+
+def shorten_line(text, max_length):
+    """``text`` on one line (runs of whitespace made one space), cut to ``max_length`` characters.
+
+    A cut text ends with an ellipsis, within ``max_length``.
+    """
+    line = " ".join((text or "").split())
+    if len(line) <= max_length:
+        return line
+    return line[:max_length - 1].rstrip() + "…"

@@ -265,13 +265,15 @@ class InvoicePayController(payment_portal.PaymentPortal):
     def invoice_pay_request_link(self, token, **kwargs):
         """The "Request a new link" button of the page of a link that does not work.
 
-        One answer, whatever the token: unknown, disabled, replaced, even enabled. Only
-        a link that existed tells the customer's salesperson, at most once a day (see
-        ``invoice.pay.link._request_new_link``). Unknown, disabled and replaced tokens
-        count against the client's address as on the page: a flood gets the 429 page.
+        One answer and the same work, whatever the token: unknown, disabled, replaced, even
+        enabled, the request is only queued (``invoice.pay.link.request``), so that neither
+        the answer nor its time tells whether the token was a link. The scheduled action
+        then tells the salesperson of a link that existed, at most once a day. Unknown,
+        disabled and replaced tokens count against the client's address as on the page:
+        a flood gets the 429 page.
         """
-        if not self._find_link(token):
-            request.env["invoice.pay.link"]._request_new_link(token)
+        self._find_link(token)
+        request.env["invoice.pay.link.request"]._enqueue(token)
         return self._render_public("invoice_public_pay.invoice_pay_link_requested", self._business_values())
 
     @http.route(f"{INVOICE_PAY_ROUTE}/invoice/<int:invoice_id>/pdf", **PAGE_ROUTE)

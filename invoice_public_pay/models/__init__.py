@@ -18,6 +18,7 @@ from . import invoice_pay_statement
 from . import report_invoice_pay_statement
 from . import invoice_pay_link_report
 from . import invoice_pay_link_retired_token
+from . import invoice_pay_link_request
 from . import invoice_pay_link_mail
 from . import mail_mail
 from . import mail_thread

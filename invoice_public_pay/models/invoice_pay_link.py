@@ -140,43 +140,51 @@ class InvoicePayLink(models.Model):
             link.sudo().token = generate_token()
 
     @api.model
-    def _find_for_request(self, token):
-        """Return the link that holds or held ``token`` (sudo), enabled or not, or an empty recordset.
+    def _find_by_digests(self, digests):
+        """The links whose current or replaced token has one of ``digests`` (SHA-256, hexadecimal).
 
-        Only for a request of a new link (:meth:`_request_new_link`): unlike
+        For the requests of a new link (``invoice.pay.link.request``): unlike
         :meth:`_find_by_token`, it finds disabled links and replaced tokens too. Tokens
         replaced before version 19.0.1.4.0 were not kept: they are unknown.
-        """
-        if not is_well_formed_token(token):
-            return self.browse()
-        return self.sudo().search([("token", "=", token)], limit=1) \
-            or self.env["invoice.pay.link.retired.token"]._find_link(token)
 
-    @api.model
-    def _request_new_link(self, token):
-        """Tell the salesperson of the customer whose link held ``token`` that the customer asks for a new one.
+        :return: ``{digest: (link (sudo), replaced)}`` for the digests found, ``replaced``
+            telling a replaced token from the link's current one
+        """
+        digests = list(set(digests))
+        if not digests:
+            return {}
+        self.flush_model(["token"])
+        # The current tokens are hashed by PostgreSQL, all in one query: no digest of them is kept.
+        current_digest = SQL("encode(sha256(convert_to(token, 'UTF8')), 'hex')")
+        rows = self.env.execute_query(SQL(
+            "SELECT %s, id FROM invoice_pay_link WHERE %s = ANY(%s)", current_digest, current_digest, digests,
+        ))
+        found = {digest: (self.sudo().browse(link_id), False) for digest, link_id in rows}
+        retired = self.env["invoice.pay.link.retired.token"]._find_links(set(digests) - found.keys())
+        found.update({digest: (link, True) for digest, link in retired.items()})
+        return found
+
+    def _handle_link_request(self, replaced, requested_date):
+        """Tell the salesperson that the customer asked, at ``requested_date``, for a new link.
 
         A To Do activity on the customer and ``link_requested`` in the link's history, at
-        most once per link in :data:`LINK_REQUEST_INTERVAL`. Nothing for an unknown token,
-        nor for the token of an enabled link (it works).
+        most once per link in :data:`LINK_REQUEST_INTERVAL`. Nothing for the current token
+        of an enabled link (it works). Called by the scheduled action that empties the
+        queue of requests (``invoice.pay.link.request``), never in the visitor's request.
 
-        :return: the link whose customer's salesperson was told (sudo), or an empty recordset
+        :param replaced: whether the request came with a replaced token of the link
+        :return: whether the salesperson was told
         """
-        link = self._find_for_request(token)
-        replaced = bool(link) and link.token != token
-        if not link or (link.enabled and not replaced):
-            return self.browse()
-        now = fields.Datetime.now()
-        if link.last_requested_date and link.last_requested_date > now - LINK_REQUEST_INTERVAL:
-            return self.browse()
-        # Written first: of two requests at once, the second one fails on this row and
-        # Odoo retries it, which then finds the request made.
-        link.last_requested_date = now
-        link.flush_recordset(["last_requested_date"])
-        link._notify_link_requested(replaced)
-        return link
+        self.ensure_one()
+        if self.enabled and not replaced:
+            return False
+        if self.last_requested_date and self.last_requested_date > requested_date - LINK_REQUEST_INTERVAL:
+            return False
+        self.sudo().last_requested_date = requested_date
+        self._notify_link_requested(replaced, requested_date)
+        return True
 
-    def _notify_link_requested(self, replaced):
+    def _notify_link_requested(self, replaced, requested_date):
         """The salesperson's To Do on the customer, and the event in the link's history."""
         self.ensure_one()
         partner = self.partner_id
@@ -194,20 +202,25 @@ class InvoicePayLink(models.Model):
             note=plaintext2html(note),
             user_id=assignee.id,
         )
+        # Made by the visitor, not by the scheduled action's user.
         self.env["invoice.pay.link.activity"]._log_events(
-            partner, "link_requested", company=self._get_page_company(),
+            partner, "link_requested", company=self._get_page_company(), date=requested_date, user_id=False,
             note=env._("Replaced link") if replaced else env._("Disabled link"),
         )
 
     def _link_request_assignee(self):
         """Who hears of a request for a new link: the customer's salesperson, else who last
-        disabled or replaced the link, else the administrator."""
+        disabled or replaced the link, else the administrator, else the first Settings user."""
         self.ensure_one()
+        Users = self.env["res.users"].sudo()
         last_change = self.env["invoice.pay.link.activity"].sudo().search(
             [("partner_id", "=", self.partner_id.id), ("event", "in", ("disabled", "revoked"))], limit=1,
         )
-        candidates = self.partner_id.user_id | last_change.user_id
-        return candidates.filtered(lambda user: user.active and not user.share)[:1] or self.env.ref("base.user_admin")
+        administrator = self.env.ref("base.user_admin", raise_if_not_found=False) or Users
+        candidates = self.partner_id.user_id | last_change.user_id | administrator.sudo()
+        return candidates.filtered(lambda user: user.active and not user.share)[:1] or Users.search(
+            [("share", "=", False), ("all_group_ids", "in", self.env.ref("base.group_system").ids)], order="id", limit=1,
+        )
 
     def _get_page_company(self, balances=()):
         """The company whose name and logo head the public page.
@@ -470,14 +483,24 @@ class InvoicePayLink(models.Model):
             raw_allocations = self._expand_select_all(raw_allocations, select_all)
         invoices = self._get_requested_invoices(raw_allocations)
         invoices_by_id = {invoice.id: invoice for invoice in invoices}
-        open_invoices = {invoice.id: self._to_open_invoice(invoice) for invoice in invoices}
+        # A processing payment (a bank transfer waits for days) holds its share: what is
+        # left is payable, as the page offers it.
+        reserved = self._invoice_pay_reserved_amounts(invoices) if invoices else {}
+        open_invoices = {}
+        for invoice in invoices:
+            open_invoice = self._to_open_invoice(invoice)
+            if reserved.get(invoice.id):
+                open_invoice = replace(
+                    open_invoice, amount_due=max(open_invoice.amount_due - reserved[invoice.id], Decimal(0)),
+                )
+            open_invoices[invoice.id] = open_invoice
         decimal_places = self._checkout_decimal_places(raw_allocations, invoices_by_id)
         try:
             allocations = validate_allocations(
                 raw_allocations, open_invoices, decimal_places, max_entries=MAX_INVOICES_PER_PAYMENT,
             )
         except AllocationError as error:
-            raise ValidationError(self._allocation_error_message(error, invoices_by_id)) from error
+            raise ValidationError(self._allocation_error_message(error, invoices_by_id, reserved=reserved)) from error
         lines = [(invoices_by_id[allocation.invoice_id], allocation.amount) for allocation in allocations]
         return self._price_checkout(lines, payment_method, provider, card)
 
@@ -615,8 +638,11 @@ class InvoicePayLink(models.Model):
                 total=checkout.currency.format(float(checkout.amount_total)),
             ))
 
-    def _allocation_error_message(self, error, invoices_by_id, currency=None):
-        """Turn a core allocation error into a message the customer understands."""
+    def _allocation_error_message(self, error, invoices_by_id, currency=None, reserved=None):
+        """Turn a core allocation error into a message the customer understands.
+
+        :param reserved: what processing payments hold of each invoice (Decimal by invoice id)
+        """
         invoice = invoices_by_id.get(error.invoice_id)
         name = invoice.name if invoice else ""
         if error.code == "unknown_invoice":
@@ -625,6 +651,15 @@ class InvoicePayLink(models.Model):
             currency = invoice.currency_id if invoice else currency
             return self._amount_error_message(error.amount_code, name, currency)
         if error.code == "exceeds_due":
+            held = invoice and (reserved or {}).get(invoice.id)
+            if held:
+                left = max(to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places) - held, Decimal(0))
+                return _(
+                    "The amount for invoice %(invoice)s is more than what is left to pay (%(left)s): a payment of "
+                    "%(processing)s for it is being processed.",
+                    invoice=name, left=invoice.currency_id.format(float(left)),
+                    processing=invoice.currency_id.format(float(held)),
+                )
             if invoice:
                 return _(
                     "The amount for invoice %(invoice)s is more than its amount due (%(amount_due)s).",

@@ -1,8 +1,11 @@
 from odoo import api, fields, models
 
-from ..utils import bounce_diagnostic
+from ..utils import bounce_diagnostic, shorten_line
 
 DELIVERY_STATES = [("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")]
+# The recipient's mail server writes what it likes in a bounce ("pay to this other IBAN"):
+# the history quotes a line of it, not a message.
+BOUNCE_REASON_MAX_LENGTH = 160
 
 
 class InvoicePayLinkMail(models.Model):
@@ -35,12 +38,38 @@ class InvoicePayLinkMail(models.Model):
     @api.model
     def _track(self, partner, message):
         """Remember that ``message``, just posted on ``partner``, is its pay link email."""
-        return self.sudo().create({
+        return self.sudo().create(self._tracking_values(partner, message))
+
+    @api.model
+    def _track_mass_mails(self, partners, mails):
+        """Remember that ``mails`` (mail.mail), which the composer's mass mode has just
+        created for ``partners`` (one each, ``res_id``), are their pay link emails.
+
+        That mode posts no message: each mail is an email of its own, with its message.
+        """
+        return self.sudo().create([
+            self._tracking_values(partners.browse(mail.res_id), mail.mail_message_id) for mail in mails
+        ])
+
+    @api.model
+    def _tracking_values(self, partner, message):
+        return {
             "mail_message_id": message.id,
             "partner_id": partner.commercial_partner_id.id,
             "company_id": self.env.company.id,
             "user_id": self.env.user.id,
-        })
+        }
+
+    def _recipients_among(self, partners):
+        """Those of ``partners`` (recipients of one of its mails) this email is for.
+
+        A posted email is for the message's recipients: copies for followers alone do not
+        count. An email of the composer's mass mode has no message recipients (Odoo keeps
+        them on its mail): all the recipients of its mail count.
+        """
+        self.ensure_one()
+        message = self.mail_message_id
+        return partners if message.message_type == "email_outgoing" else partners & message.partner_ids
 
     @api.model
     def _record_sending(self, mails, success_partner_ids, failure_type, failure_reason):
@@ -57,9 +86,8 @@ class InvoicePayLinkMail(models.Model):
         """
         emails = self.sudo().search([("mail_message_id", "in", mails.mail_message_id.ids)])
         for email in emails:
-            recipients = email.mail_message_id.partner_ids
             for mail in mails.filtered(lambda m, message=email.mail_message_id: m.mail_message_id == message):
-                mail_recipients = mail.recipient_ids & recipients
+                mail_recipients = email._recipients_among(mail.recipient_ids)
                 if not mail_recipients:
                     continue
                 if mail.state == "sent" and (not failure_type or set(mail_recipients.ids) & set(success_partner_ids)):
@@ -72,15 +100,25 @@ class InvoicePayLinkMail(models.Model):
     def _record_bounce(self, message, email_message):
         """Write ``send_failed`` when the bounce ``email_message`` returns a recipient's copy of ``message``."""
         email = self.sudo().search([("mail_message_id", "=", message.id)])
+        if not email:
+            return
         bounced = message.sudo().notification_ids.filtered(
             lambda notification: notification.notification_status == "bounce"
-            and notification.res_partner_id in message.partner_ids
+            and email._recipients_among(notification.res_partner_id)
         )
-        if not email or not bounced:
+        if not bounced:
             return
         address = ", ".join(bounced.res_partner_id.mapped("email"))
-        diagnostic = bounce_diagnostic(email_message) or (bounced[0].failure_reason or "").strip()
-        note = self.env._("Bounced by %(address)s: %(diagnostic)s", address=address, diagnostic=diagnostic)
+        reason = shorten_line(
+            bounce_diagnostic(email_message) or bounced[0].failure_reason, BOUNCE_REASON_MAX_LENGTH,
+        )
+        if reason:
+            note = self.env._(
+                "Bounced by %(address)s; the recipient's mail server said: “%(reason)s”",
+                address=address, reason=reason,
+            )
+        else:
+            note = self.env._("Bounced by %(address)s", address=address)
         email._record_outcome(delivered=False, note=" ".join(note.split()))
 
     def _record_outcome(self, delivered, note=None):

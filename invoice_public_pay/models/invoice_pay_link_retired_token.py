@@ -6,8 +6,9 @@ from ..pay_core.tokens import token_digest
 class InvoicePayLinkRetiredToken(models.Model):
     """A token a pay link held before it was regenerated, kept as its SHA-256 digest only.
 
-    Lets the page of a replaced link tell the customer's salesperson that the customer
-    asks for a new link, without keeping a token that could open anything.
+    Lets a request for a new link made on the page of a replaced link (queued as a digest
+    too, see ``invoice.pay.link.request``) reach the customer's salesperson, without
+    keeping a token that could open anything.
     """
 
     _name = "invoice.pay.link.retired.token"
@@ -27,6 +28,6 @@ class InvoicePayLinkRetiredToken(models.Model):
         return self.sudo().create([{"link_id": link.id, "digest": token_digest(link.token)} for link in links])
 
     @api.model
-    def _find_link(self, token):
-        """The link that held ``token`` before it was replaced (sudo), or an empty recordset."""
-        return self.sudo().search([("digest", "=", token_digest(token))], limit=1).link_id
+    def _find_links(self, digests):
+        """The links that held the tokens of ``digests`` before they were replaced: ``{digest: link (sudo)}``."""
+        return {retired.digest: retired.link_id for retired in self.sudo().search([("digest", "in", list(digests))])}

@@ -173,7 +173,7 @@ class PaymentTransaction(models.Model):
         "received.",
     )
     invoice_pay_can_mark_received = fields.Boolean(
-        compute="_compute_invoice_pay_can_mark_received",
+        compute="_compute_invoice_pay_can_mark_received", search="_search_invoice_pay_can_mark_received",
         help="A wire transfer chosen on the pay page, waiting for the money: an accountant marks it as received.",
     )
 
@@ -186,6 +186,23 @@ class PaymentTransaction(models.Model):
     def _compute_invoice_pay_can_mark_received(self):
         for tx in self:
             tx.invoice_pay_can_mark_received = tx._invoice_pay_is_pending_transfer()
+
+    def _search_invoice_pay_can_mark_received(self, operator, value):
+        """The transactions :meth:`_invoice_pay_is_pending_transfer` tells, as a domain (Transfers to Receive)."""
+        if operator != "in":
+            return NotImplemented
+        # Billing users do not read providers: the wire transfer ones are looked up as superuser.
+        providers = self.env["payment.provider"].sudo()
+        if "custom_mode" in providers._fields:  # payment_custom is installed
+            providers = providers.search([("code", "=", "custom"), ("custom_mode", "=", "wire_transfer")])
+        return [
+            ("state", "=", "pending"),
+            ("invoice_pay_link_id", "!=", False),
+            ("source_transaction_id", "=", False),
+            ("operation", "!=", "validation"),
+            ("invoice_pay_allocation_ids", "!=", False),
+            ("provider_id", "in", providers.ids),
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -515,13 +532,24 @@ class PaymentTransaction(models.Model):
         """The provider's payment method line on its journal.
 
         Odoo makes none for a wire transfer (``payment_custom``): the money arrives as
-        any bank transfer does, through the journal's manual method, as an accountant
-        registering it by hand would book it.
+        any bank transfer does, through the journal's first manual method (by sequence), as
+        an accountant registering it by hand would book it.
+
+        :raise UserError: a wire transfer, and the journal has no manual method for incoming payments
         """
-        lines = self.provider_id.journal_id.inbound_payment_method_line_ids
+        journal = self.provider_id.journal_id
+        lines = journal.inbound_payment_method_line_ids
         line = lines.filtered(lambda line: line.payment_provider_id == self.provider_id)
         if not line and self._invoice_pay_is_wire_transfer():
-            line = lines.filtered(lambda line: line.code == "manual" and not line.payment_provider_id)[:1]
+            manual_lines = lines.filtered(lambda line: line.code == "manual" and not line.payment_provider_id)
+            line = manual_lines.sorted(lambda line: (line.sequence, line.id))[:1]
+            if not line:
+                raise UserError(_(
+                    "Journal %(journal)s has no manual payment method for incoming payments, which books "
+                    "bank transfers. Add one to the journal's incoming payments, then mark the transfer "
+                    "as received again.",
+                    journal=journal.display_name,
+                ))
         return line
 
     def _invoice_pay_memo(self, page_transaction):
@@ -1071,14 +1099,16 @@ class PaymentTransaction(models.Model):
         )
 
     def _get_communication(self):
-        """Override of `payment_custom`: a pay page transfer is quoted by its transaction's reference.
+        """Override of `payment_custom`: a pay page transfer of several invoices is quoted by its reference.
 
-        Odoo would give the first invoice's payment reference; a page payment may cover
-        many invoices, each for the amount the customer chose: the accountant marking
-        the transfer received finds the transaction, which books the rest.
+        A transfer of one invoice quotes what Odoo gives, the invoice's payment reference:
+        a structured one (BE +++…+++, RF creditor reference) is what banks and
+        reconciliation models match on. Odoo would give the first invoice's for several;
+        each gets the amount the customer chose: the accountant marking the transfer
+        received finds the transaction by its reference, which books the rest.
         """
         self.ensure_one()
-        if self.invoice_pay_link_id and not self.source_transaction_id:
+        if self.invoice_pay_link_id and not self.source_transaction_id and len(self.invoice_ids) > 1:
             return self.reference
         return super()._get_communication()
 
@@ -1092,7 +1122,8 @@ class PaymentTransaction(models.Model):
         finds it received. A transfer past its days (no longer held as processing)
         can still be marked: what its invoices no longer owe stays as open credit.
 
-        :raise UserError: the transaction is not a pay page transfer waiting for its money
+        :raise UserError: the transaction is not a pay page transfer waiting for its money, or
+            its journal cannot book it (nothing is changed)
         """
         self.ensure_one()
         payment_utils.check_rights_on_recordset(self)
@@ -1107,20 +1138,44 @@ class PaymentTransaction(models.Model):
                 "Only a wire transfer chosen on the public pay page and waiting for the money can be "
                 "marked as received (transaction %s).", tx.reference,
             ))
+        tx._invoice_pay_payment_method_line()  # a journal that cannot book it refuses before any change
         _logger.info("Transaction %s: transfer marked as received by user %s", tx.reference, self.env.uid)
         tx = tx.with_context(payment_backend_action=True)
         tx._set_done(state_message=_("Transfer received, marked by %s.", self.env.user.name))
+        tx.invoice_pay_transfer_expired = False
         tx._post_process()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": _("Transfer %s is received and booked on its invoices.", tx.reference)
-                if tx.payment_id else _("Transfer %s is received; it is being booked on its invoices.", tx.reference),
+                "type": "warning" if tx.invoice_pay_unapplied_amount else "success",
+                "message": tx._invoice_pay_received_message(),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _invoice_pay_received_message(self):
+        """What the accountant who marked this transfer as received is told of its booking."""
+        self.ensure_one()
+        if not self.payment_id:
+            return _("Transfer %s is received; it is being booked on its invoices.", self.reference)
+        currency = self.currency_id
+        credit = self.invoice_pay_unapplied_amount
+        if currency.is_zero(credit):
+            return _("Transfer %s is received and booked on its invoices.", self.reference)
+        applied = currency.round(self.amount - credit)
+        if currency.is_zero(applied):
+            return _(
+                "Transfer %(reference)s is received and booked: %(credit)s kept as credit on the customer's "
+                "account, as its invoices were paid meanwhile.",
+                reference=self.reference, credit=format_amount(self.env, credit, currency),
+            )
+        return _(
+            "Transfer %(reference)s is received and booked: %(applied)s on its invoices, %(credit)s kept as "
+            "credit on the customer's account, as the invoices were paid meanwhile.",
+            reference=self.reference, applied=format_amount(self.env, applied, currency),
+            credit=format_amount(self.env, credit, currency),
+        )
 
     @api.model
     def _cron_invoice_pay_expire_transfers(self):
@@ -1152,8 +1207,10 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         _logger.info("Transaction %s: wire transfer not received after %s days, no longer processing",
                      self.reference, days)
-        amount = format_amount(self.env, self.amount, self.currency_id)
-        self.partner_id.commercial_partner_id.message_post(body=_(
+        # Written by the cron as superuser: in the customer's language, as the rest of their history.
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        amount = format_amount(env, self.amount, self.currency_id)
+        self.partner_id.commercial_partner_id.message_post(body=env._(
             "Wire transfer %(reference)s of %(amount)s, chosen on the pay page, was not received within "
             "%(days)s days: its invoices are no longer shown as being paid and the customer may pay them "
             "again. If the money arrives, mark the transaction as received.",

@@ -208,6 +208,13 @@ class ResPartner(models.Model):
             self.env["invoice.pay.link.mail"]._track(self, message)
         return super()._message_post_after_hook(message, msg_values)
 
+    def _message_mail_after_hook(self, mails):
+        # EXTENDS mail: in mass mode the composer creates the pay link emails without
+        # posting them; they are tracked before they are sent, as posted ones are.
+        if self.env.context.get("invoice_pay_link_email"):
+            self.env["invoice.pay.link.mail"]._track_mass_mails(self, mails)
+        return super()._message_mail_after_hook(mails)
+
     def action_invoice_pay_disable(self):
         self._invoice_pay_set_enabled(False)
 

@@ -1,8 +1,11 @@
 from email import message_from_string
+from email.utils import parseaddr
 from smtplib import SMTPDataError
+from unittest.mock import patch
 
 from lxml import etree
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -47,8 +50,7 @@ Final-Recipient: rfc822; {recipient}
 Original-Recipient: rfc822;{recipient}
 Action: failed
 Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User
-    unknown
+Diagnostic-Code: {diagnostic}
 
 --B0UNCE.1700000000/mx.harborlight.example.com
 Content-Description: Undelivered Message Headers
@@ -69,8 +71,19 @@ class TestPayLinkDelivery(InvoicePayMailCommon):
         cls._customer_invoice(250.0)
         cls.customer._invoice_pay_ensure_url()
 
-    def _send_events(self):
-        return self._events().filtered(lambda activity: activity.event in ("sent", "send_failed"))
+    def _send_events(self, partner=None):
+        return self._events(partner).filtered(lambda activity: activity.event in ("sent", "send_failed"))
+
+    def _send_pay_link_to_many(self, partners):
+        """Send the pay link email to ``partners`` at once, as the contacts list's *Send email*
+        does: the composer's mass mode, which creates the emails without posting messages."""
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_link")
+        composer = self.env["mail.compose.message"].with_user(self.invoicing_user).with_context(
+            active_model="res.partner", active_ids=partners.ids,
+            default_model="res.partner", default_res_ids=partners.ids, default_composition_mode="mass_mail",
+        ).create({"template_id": template.id})
+        self.assertEqual(composer.composition_mode, "mass_mail")
+        composer.action_send_mail()
 
     def _assert_warning(self, shown, note=None):
         partner = self.contact.with_user(self.invoicing_user)
@@ -172,6 +185,116 @@ class TestPayLinkDelivery(InvoicePayMailCommon):
         self.env["mail.thread"].message_process(False, bounce)
         self.assertEqual(self._events(event="send_failed"), failed)
 
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_mass_mode_writes_sent_for_each_customer(self):
+        customers = self.customer | self.other_customer
+        self._send_pay_link_to_many(customers)
+        self.assertFalse(self._send_events() | self._send_events(self.other_customer), "queued, not sent")
+
+        self._process_mail_queue()
+        sent_emails = list(self.emails)
+        self.assertEqual(
+            sorted(email["smtp_to_list"] for email in sent_emails), sorted([[email] for email in customers.mapped("email")]),
+        )
+        for customer in customers:
+            sent = self._send_events(customer)
+            self.assertEqual(sent.mapped("event"), ["sent"], f"one 'Sent' for {customer.name}")
+            self.assertEqual(sent.user_id, self.invoicing_user)
+        self._process_mail_queue()
+        self.assertEqual(len(self._send_events() | self._send_events(self.other_customer)), 2)
+
+        # A bounce of one customer's email is a failure of that email only.
+        other_email = next(email for email in sent_emails if email["smtp_to_list"] == [self.other_customer.email])
+        self.env["mail.thread"].message_process(False, self._bounce_of_last_email(email=other_email))
+        self.assertEqual(self._send_events(self.other_customer).mapped("event"), ["send_failed", "sent"])
+        self.assertIn("User unknown", self._send_events(self.other_customer)[0].note)
+        self.assertEqual(self._send_events().mapped("event"), ["sent"])
+
+    @mute_logger("odoo.addons.mail.models.mail_mail")
+    def test_mass_mode_smtp_failure_writes_send_failed_for_each_customer(self):
+        customers = self.customer | self.other_customer
+        self._send_pay_link_to_many(customers)
+        self._process_mail_queue(connection_error=ConnectionRefusedError(111, "Connection refused"))
+        for customer in customers:
+            failed = self._send_events(customer)
+            self.assertEqual(failed.mapped("event"), ["send_failed"], f"one 'Send Failed' for {customer.name}")
+            self.assertIn("Connection refused", failed.note)
+            self.assertTrue(customer.with_user(self.invoicing_user).invoice_pay_send_failed)
+
+    def test_mass_mode_on_a_domain_only_to_customers_the_user_sees(self):
+        """Sending to all the customers a search finds: those of a company the user is not in are not found."""
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        hidden_customer = self.env["res.partner"].create({
+            "name": "Hidden Harbor", "is_company": True, "email": "ap@hidden.example.com", "company_id": elsewhere.id,
+        })
+        template = self.env.ref("invoice_public_pay.mail_template_invoice_pay_link")
+        composer = self.env["mail.compose.message"].with_user(self.invoicing_user).with_context(
+            default_model="res.partner", default_composition_mode="mass_mail",
+        ).create({
+            "template_id": template.id,
+            "res_domain": repr([("id", "in", (self.customer | hidden_customer).ids)]),
+        })
+        with self.assertRaises(AccessError):
+            composer.action_send_mail()
+        self.assertFalse(self.env["mail.mail"].sudo().search([("res_id", "=", hidden_customer.id)]))
+
+    def _assert_history_error_leaves_the_email_sent(self, failing_record_outcome):
+        """The history failing to be written once the email left: the email stays sent, once."""
+        message = self._send_pay_link()
+        mail = self._pay_link_mails(message)
+        mail.auto_delete = False  # to see its state after the queue ran
+        PayLinkMail = self.registry["invoice.pay.link.mail"]
+        with patch.object(PayLinkMail, "_record_outcome", failing_record_outcome), \
+                self.assertLogs("odoo.addons.invoice_public_pay.models.mail_mail", "ERROR") as logs:
+            self._process_mail_queue()
+        self.assertEqual(len(self._mails), 1, "the email left")
+        self.assertIn(str(mail.id), logs.output[0])
+        self.assertEqual(mail.state, "sent", "Odoo did not take it for a failed email")
+        self.assertFalse(mail.failure_reason)
+        self.assertEqual(message.notification_ids.mapped("notification_status"), ["sent"])
+        self.assertFalse(self._send_events(), "the history could not be written")
+
+        self._process_mail_queue()
+        self.assertFalse(self._mails, "it is not sent a second time")
+        return mail
+
+    def test_history_error_neither_fails_nor_resends_the_email(self):
+        def failing_record_outcome(email, delivered, note=None):
+            raise ValueError("history unavailable")
+
+        self._assert_history_error_leaves_the_email_sent(failing_record_outcome)
+
+    @mute_logger("odoo.sql_db")
+    def test_history_database_error_neither_fails_nor_resends_the_email(self):
+        """A database error (a lock conflict with a bounce written at the same time) aborts the
+        transaction: Odoo would roll the sending back and send the email again."""
+        def failing_record_outcome(email, delivered, note=None):
+            email.env.cr.execute("SELECT 1 / 0")
+
+        mail = self._assert_history_error_leaves_the_email_sent(failing_record_outcome)
+        self.env.cr.execute("SELECT 1")  # the transaction is still usable
+        self.assertEqual(mail.state, "sent")
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_bounce_reason_is_short_and_said_to_be_the_mail_servers(self):
+        """The recipient's mail server writes what it likes in a bounce: not a message from us."""
+        self._send_pay_link()
+        self._process_mail_queue()
+        diagnostic = (
+            "smtp; 550 Mailbox closed. Our bank details changed: please pay your invoices to IBAN XX00 EVIL 0000"
+            " 0000 0000 0000 00, BIC EVILXX00, not with the link of this email. Thank you for your understanding,"
+            "\n    the accounts team. PAY NOW"
+        )
+        self.env["mail.thread"].message_process(False, self._bounce_of_last_email(diagnostic=diagnostic))
+        note = self._events(event="send_failed").note
+        prefix = f"Bounced by {self.customer.email}; the recipient's mail server said: “"
+        self.assertTrue(note.startswith(prefix + "550 Mailbox closed. Our bank details changed"), note)
+        self.assertTrue(note.endswith("…”"), note)
+        self.assertLessEqual(len(note) - len(prefix) - 1, 160, "the server's words are cut short")
+        self.assertNotIn("PAY NOW", note)
+        self.assertNotIn("\n", note)
+        self._assert_warning(True, "the recipient's mail server said: “550 Mailbox closed.")
+
     def test_other_emails_to_the_customer_write_nothing(self):
         self.customer.message_post(
             body="Your order shipped", partner_ids=self.customer.ids, message_type="comment",
@@ -202,12 +325,21 @@ class TestPayLinkDelivery(InvoicePayMailCommon):
             values = [partner.invoice_pay_send_failed for partner in partners]
         self.assertEqual(values, [True, True, False])
 
-    def _bounce_of_last_email(self):
-        """The bounce a mail server sends back for the last email that left, to its Return-Path."""
-        sent = message_from_string(self.emails[-1]["message"])
+    def _bounce_of_last_email(self, email=None, diagnostic=None):
+        """The bounce a mail server sends back for the last email that left, to its Return-Path.
+
+        :param email: the sent email (one of ``self.emails``), the last one when not given
+        :param diagnostic: the ``Diagnostic-Code`` the recipient's server writes (folded lines allowed)
+        """
+        sent = message_from_string((email or self.emails[-1])["message"])
+        recipient = parseaddr(sent["To"])[1]
         returned_headers = "".join(
             f"{name}: {sent[name]}\n" for name in ("Return-Path", "Message-Id", "From", "To", "Subject", "Date")
         )
+        diagnostic = diagnostic or (
+            f"smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User\n    unknown"
+        )
         return BOUNCE_EMAIL.format(
-            bounce_to=sent["Return-Path"], recipient=self.customer.email, returned_headers=returned_headers,
+            bounce_to=sent["Return-Path"], recipient=recipient, returned_headers=returned_headers,
+            diagnostic=diagnostic,
         )

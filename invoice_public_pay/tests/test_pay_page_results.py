@@ -149,6 +149,30 @@ class TestProcessingPayments(InvoicePayPaymentCommon, HttpCase):
         group = page.xpath("//section[contains(@class, 'o_invoice_pay_group')]")[0]
         self.assertEqual(float(group.get("data-payable-amount")), 1650.5)
 
+    def test_a_processing_share_cannot_be_paid_again(self):
+        """A pending payment (a bank transfer waits for days) holds its share on the server too."""
+        self._pay([self._alloc(self.invoice_old, 100)], state="pending")
+        for route in ("quote", "payment-form", "transaction"):
+            with self.subTest(route=route):
+                params = {"allocations": [self._alloc(self.invoice_old, "300.01")]}
+                if route == "transaction":
+                    params = self._transaction_params(params["allocations"])
+                result, error = self._rpc(f"{self.base_path}/{route}", params)
+                self.assertIsNone(result)
+                currency = self.env.company.currency_id
+                self.assertEqual(error, (
+                    f"The amount for invoice {self.invoice_old.name} is more than what is left to pay "
+                    f"({currency.format(300.0)}): a payment of {currency.format(100.0)} for it is being processed."
+                ))
+        self.assertEqual(self.env["payment.transaction"].sudo().search_count([
+            ("invoice_pay_link_id.partner_id", "=", self.customer.id),
+        ]), 1, "nothing was written")
+        # What is left can be paid, and then nothing more.
+        paid = self._pay([self._alloc(self.invoice_old, 300)])
+        self.assertEqual(paid.state, "done")
+        _result, error = self._rpc(f"{self.base_path}/quote", {"allocations": [self._alloc(self.invoice_old, 1)]})
+        self.assertIn("is being processed", error)
+
     def test_status_page_of_a_pending_payment_leads_back_to_the_pay_page(self):
         transaction = self._start_payment([self._alloc(self.invoice_old, 100)])
         self._rpc("/payment/demo/simulate_payment", {

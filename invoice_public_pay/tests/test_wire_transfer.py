@@ -3,13 +3,17 @@ import logging
 from lxml import html
 
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import InvoicePayPaymentCommon
 from .test_pay_page_results import _text
 
 TRANSACTION_LOGGER = "odoo.addons.invoice_public_pay.models.payment_transaction"
 BANK_ACCOUNT_NUMBER = "BE71 0961 2345 6769"
+#: An ISO 11649 creditor reference, as a localization or the accountant writes it on an invoice.
+CREDITOR_REFERENCE = "RF18539007547034"
 
 
 class WireTransferCommon(InvoicePayPaymentCommon):
@@ -62,6 +66,13 @@ class WireTransferCommon(InvoicePayPaymentCommon):
         )
         transaction.invalidate_recordset()
         return transaction
+
+    def _pay_elsewhere(self, invoice):
+        """The invoice is paid in full by other means (Register Payment)."""
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({})._create_payments()
+        self.assertEqual(invoice.amount_residual, 0.0)
 
     def _mark_received(self, transaction, user=None):
         return transaction.with_user(user or self.invoicing_user).action_invoice_pay_mark_received()
@@ -128,6 +139,17 @@ class TestWireTransfer(WireTransferCommon, HttpCase):
         self.assertIn(transaction.reference, made)
         self.assertIn("Processing", made)
 
+    def test_transfer_of_one_invoice_quotes_its_payment_reference(self):
+        # Banks and reconciliation models match a structured reference; the invoice's own is quoted.
+        self.invoice_old.payment_reference = CREDITOR_REFERENCE
+        transaction = self._start_transfer([self._alloc(self.invoice_old, 150)])
+        self.assertEqual(transaction._get_communication(), CREDITOR_REFERENCE)
+        page = self._page(transaction)
+        self.assertEqual(_text(page, "o_invoice_pay_result_communication"), CREDITOR_REFERENCE)
+        # The payment's own reference, as listed under Payments made, is still given.
+        self.assertEqual(_text(page, "o_invoice_pay_result_reference"), transaction.reference)
+        self.assertIn(transaction.reference, _text(page, "o_invoice_pay_payments_made"))
+
     def test_mark_as_received_books_each_invoice(self):
         self.customer.user_id = self.manager_user
         transaction = self._start_transfer([self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "100.25")])
@@ -175,6 +197,65 @@ class TestWireTransfer(WireTransferCommon, HttpCase):
         self.assertEqual(transaction.payment_id, payment)
         self.assertEqual(len(self._events(event="payment_made")), 1)
 
+    def test_transfer_booked_through_the_first_manual_method_of_the_journal(self):
+        transaction = self._start_transfer([self._alloc(self.invoice_old, 400)])
+        journal = self.transfer_provider.journal_id
+        manual = self.env.ref("account.account_payment_method_manual_in")
+        journal.inbound_payment_method_line_ids = [
+            Command.create({"payment_method_id": manual.id, "name": "Bank transfers", "sequence": 90}),
+        ]
+        lines = journal.inbound_payment_method_line_ids.filtered(lambda line: line.code == "manual")
+        self.assertEqual(len(lines), 2)
+        # Put first once the journal's lines are read (as a form saving them does): whatever
+        # order they were read in, the line with the lowest sequence is taken.
+        lines[-1].sequence = -1
+        self.assertEqual(transaction._invoice_pay_payment_method_line(), lines[-1])
+        self._mark_received(transaction)
+        self.assertEqual(transaction.payment_id.payment_method_line_id, lines[-1])
+
+    def test_journal_without_manual_method_refuses_clearly_and_changes_nothing(self):
+        transaction = self._start_transfer([self._alloc(self.invoice_old, 400)])
+        journal = self.transfer_provider.journal_id
+        journal.inbound_payment_method_line_ids.filtered(lambda line: line.code == "manual").unlink()
+        with self.assertRaisesRegex(UserError, f"{journal.name}.*manual"):
+            self._mark_received(transaction)
+        transaction.invalidate_recordset()
+        self.assertEqual(transaction.state, "pending")
+        self.assertFalse(transaction.payment_id)
+        self.assertTrue(transaction.invoice_pay_can_mark_received)
+        self.assertAlmostEqual(self.invoice_old.amount_residual, 400.0)
+
+    def test_received_after_its_invoices_were_paid_says_what_is_kept_as_credit(self):
+        currency = self.env.company.currency_id
+        transaction = self._chosen_days_ago(
+            self._start_transfer([self._alloc(self.invoice_old, 400), self._alloc(self.invoice_mid, "100.25")]), 11,
+        )
+        self.env["payment.transaction"]._cron_invoice_pay_expire_transfers()
+        self.assertTrue(transaction.invoice_pay_transfer_expired)
+        self._pay_elsewhere(self.invoice_old)
+        message = self._mark_received(transaction)["params"]["message"]
+        self.assertFalse(transaction.invoice_pay_transfer_expired, "received: no longer overdue")
+        self.assertAlmostEqual(transaction.invoice_pay_unapplied_amount, 400.0)
+        self.assertAlmostEqual(self.invoice_mid.amount_residual, 150.25)
+        self.assertEqual(" ".join(message.split()), " ".join((
+            f"Transfer {transaction.reference} is received and booked: {currency.format(100.25)} on its "
+            f"invoices, {currency.format(400.0)} kept as credit on the customer's account, as the invoices "
+            "were paid meanwhile."
+        ).split()))
+
+    def test_received_after_all_its_invoices_were_paid_is_kept_as_credit(self):
+        currency = self.env.company.currency_id
+        transaction = self._start_transfer([self._alloc(self.invoice_old, 400)])
+        self._pay_elsewhere(self.invoice_old)
+        # Nothing automatic: the transfer still waits, for the accountant to confirm it.
+        self.assertTrue(transaction.invoice_pay_can_mark_received)
+        message = self._mark_received(transaction)["params"]["message"]
+        self.assertAlmostEqual(transaction.invoice_pay_unapplied_amount, 400.0)
+        self.assertEqual(" ".join(message.split()), " ".join((
+            f"Transfer {transaction.reference} is received and booked: {currency.format(400.0)} kept as "
+            "credit on the customer's account, as its invoices were paid meanwhile."
+        ).split()))
+
     def test_button_for_accounting_users_on_pending_transfers_only(self):
         transaction = self._start_transfer([self._alloc(self.invoice_old, 400)])
         arch = self.env["payment.transaction"].with_user(self.invoicing_user).get_view(view_type="form")["arch"]
@@ -184,6 +265,11 @@ class TestWireTransfer(WireTransferCommon, HttpCase):
         view = self.env.ref("invoice_public_pay.payment_transaction_form_invoice_pay_receipt")
         button = html.fromstring(view.arch).xpath("//button[@name='action_invoice_pay_mark_received']")
         self.assertEqual(button[0].get("groups"), "account.group_account_invoice", "accounting users only")
+        # Its invoices may have been paid meanwhile: the confirmation promises no booking on them.
+        self.assertEqual(button[0].get("confirm"), (
+            "Book this transfer as received? Check first that the money is on the bank account. It is "
+            "booked on the customer's account: on its invoices for what they still owe, the rest as credit."
+        ))
         self.assertTrue(transaction.with_user(self.invoicing_user).invoice_pay_can_mark_received)
 
     def test_transfer_not_received_in_time_stops_processing_and_is_logged_once(self):
@@ -228,6 +314,50 @@ class TestWireTransfer(WireTransferCommon, HttpCase):
         self._mark_received(late)
         self._assert_booked(late, {self.invoice_old: (400.0, 0.0)})
 
+    def test_expiry_note_in_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_public_pay"], ["fr_FR"], overwrite=True)
+        self.customer.lang = "fr_FR"
+        late = self._chosen_days_ago(self._start_transfer([self._alloc(self.invoice_old, 400)]), 11)
+        self.env["payment.transaction"]._cron_invoice_pay_expire_transfers()
+        note = self.customer.message_ids.filtered(lambda m: late.reference in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertIn("Le virement bancaire", note.body)
+        self.assertIn("n'a pas été reçu sous 10 jours", html.fromstring(note.body).text_content())
+
+    def test_transfers_to_receive_menu_for_billing_users(self):
+        transfer = self._start_transfer([self._alloc(self.invoice_old, 400)])
+        late = self._chosen_days_ago(self._start_transfer([self._alloc(self.invoice_mid, 50)]), 11)
+        self.env["payment.transaction"]._cron_invoice_pay_expire_transfers()
+        received = self._start_transfer([self._alloc(self.invoice_new, 30)])
+        self._mark_received(received)
+        self._pay([self._alloc(self.invoice_new, 10)])
+        self._pay([self._alloc(self.invoice_new, 20)], state="pending")
+        menu = self.env.ref("invoice_public_pay.menu_invoice_pay_transfers_to_receive")
+        self.assertEqual(menu.parent_id, self.env.ref("account.menu_finance_receivables"))
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.invoicing_user)._visible_menu_ids())
+        self.assertNotIn(menu.id, Menu.with_user(self.sales_user)._visible_menu_ids())
+        # The action as a billing user opens it: its default filter, its list.
+        action = menu.action
+        self.assertEqual(action.res_model, "payment.transaction")
+        Transaction = self.env["payment.transaction"].with_user(self.invoicing_user)
+        context = safe_eval(action.context or "{}")
+        search_view = Transaction.get_view(action.search_view_id.id, view_type="search")
+        filters = html.fromstring(search_view["arch"]).xpath("//filter[@name='invoice_pay_transfers_to_receive']")
+        self.assertEqual(len(filters), 1)
+        self.assertEqual(filters[0].get("string"), "Transfers to receive")
+        self.assertTrue(context.get("search_default_invoice_pay_transfers_to_receive"), "on by default")
+        found = Transaction.search(safe_eval(filters[0].get("domain")))
+        self.assertEqual(found, transfer | late, "pending page transfers, not card payments nor received ones")
+        list_view = action.view_ids.filtered(lambda view: view.view_mode == "list").view_id
+        arch = Transaction.get_view(list_view.id, view_type="list")["arch"]
+        columns = html.fromstring(arch).xpath("//list/field/@name")
+        for name in ("reference", "partner_id", "amount", "create_date"):
+            self.assertIn(name, columns)
+        row = Transaction.browse(transfer.id).read(["reference", "partner_id", "amount", "create_date"])[0]
+        self.assertEqual((row["reference"], row["partner_id"][0]), (transfer.reference, self.customer.id))
+
     def test_expiry_follows_the_company_setting(self):
         settings = self.env["res.config.settings"].create({"invoice_pay_transfer_expiry_days": 3})
         settings.execute()
@@ -250,6 +380,7 @@ class TestWireTransferTour(WireTransferCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._enable_card_surcharge()
+        cls.invoice_old.payment_reference = CREDITOR_REFERENCE
 
     def test_wire_transfer_marked_received_and_booked(self):
         self.start_tour(f"{self.base_path}/invoices", "invoice_public_pay_wire_transfer")

@@ -71,9 +71,15 @@ class MailComposeMessage(models.TransientModel):
         return result_mails_su, result_messages
 
     def _invoice_pay_check_recipients(self):
-        """The customers of a pay link email, once the user's rights on them are checked."""
+        """The customers of a pay link email, once the user's rights on them are checked.
+
+        In mass mode on a search (all the records a domain finds), the email goes to what
+        the superuser's search finds when it is sent: the user must see each of them too.
+        """
         self.ensure_one()
         partners = self.env["res.partner"].browse(self._evaluate_res_ids())
+        if self.res_domain:
+            partners |= self.env["res.partner"].sudo().search(self._evaluate_res_domain()).sudo(False)
         partners._invoice_pay_check_group("account.group_account_invoice")
         partners.check_access("read")
         return partners

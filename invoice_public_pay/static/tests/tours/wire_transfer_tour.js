@@ -50,18 +50,20 @@ registry.category("web_tour.tours").add("invoice_public_pay_wire_transfer", {
             trigger: ".o_invoice_pay_result.show .o_invoice_pay_result_details:contains('400.00')",
         },
         {
-            content:
-                "The communication to quote is the payment's reference, as listed under Payments made",
-            trigger: ".o_invoice_pay_result.show .o_invoice_pay_result_communication",
+            content: "The communication to quote is the invoice's own payment reference",
+            trigger:
+                ".o_invoice_pay_result.show .o_invoice_pay_result_communication:contains('RF18539007547034')",
+        },
+        {
+            content: "The payment's reference is given too, as listed under Payments made",
+            trigger: ".o_invoice_pay_result.show .o_invoice_pay_result_reference",
             run() {
-                const communication = this.anchor.textContent.trim();
+                const reference = this.anchor.textContent.trim();
                 const listed = [
                     ...document.querySelectorAll(".o_invoice_pay_payments_made li strong"),
-                ].map((reference) => reference.textContent.trim());
-                if (!communication.startsWith("INV/") || !listed.includes(communication)) {
-                    throw new Error(
-                        `Communication "${communication}" is not the payment's reference`
-                    );
+                ].map((element) => element.textContent.trim());
+                if (!reference.startsWith("INV/") || !listed.includes(reference)) {
+                    throw new Error(`Reference "${reference}" is not listed under Payments made`);
                 }
             },
         },
@@ -103,7 +105,7 @@ registry.category("web_tour.tours").add("invoice_public_pay_wire_transfer_receiv
         {
             content: "Confirm",
             trigger:
-                ".modal:contains('Is the money of this transfer on your bank account') .modal-footer .btn-primary",
+                ".modal:contains('Check first that the money is on the bank account') .modal-footer .btn-primary",
             run: "click",
         },
         {
