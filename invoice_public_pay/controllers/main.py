@@ -328,7 +328,8 @@ class InvoicePayController(payment_portal.PaymentPortal):
     @http.route(f"{INVOICE_PAY_ROUTE}/quote", **JSON_ROUTE)
     @json_rate_limited
     def invoice_pay_quote(self, token, allocations=None, payment_method_id=None, provider_id=None, token_id=None,
-                          card_reference=None, confirmation_token=None, select_all=None, **kwargs):
+                          card_reference=None, confirmation_token=None, select_all=None, pay_again=None,
+                          **kwargs):
         """Price the customer's choice: invoice amounts, fee and total, from the database.
 
         ``select_all``: ``{"group", "except"}``, every open invoice of the group in full
@@ -356,6 +357,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
             card = Transaction._invoice_pay_card_details(None, None)
         checkout = link._invoice_pay_prepare_checkout(
             allocations, payment_method=payment_method, provider=provider, card=card, select_all=select_all,
+            pay_again=pay_again,
         )
         return {**checkout.to_json(), **self._provider_amounts(provider, checkout)}
 
@@ -432,10 +434,10 @@ class InvoicePayController(payment_portal.PaymentPortal):
 
     @http.route(f"{INVOICE_PAY_ROUTE}/payment-form", **JSON_ROUTE)
     @json_rate_limited
-    def invoice_pay_payment_form(self, token, allocations=None, select_all=None, **kwargs):
+    def invoice_pay_payment_form(self, token, allocations=None, select_all=None, pay_again=None, **kwargs):
         """Odoo's payment form for the chosen invoices, with the real total."""
         link = self._get_link_or_raise(token)
-        checkout = link._invoice_pay_prepare_checkout(allocations, select_all=select_all)
+        checkout = link._invoice_pay_prepare_checkout(allocations, select_all=select_all, pay_again=pay_again)
         providers_sudo, methods_sudo, tokens_sudo, report = self._compatible_payment_options(link, checkout)
         is_customer_user = self._visitor_is_customer_user(link)
         form_values = {
@@ -492,6 +494,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
         card_reference = kwargs.pop("card_reference", None)
         confirmation_token = kwargs.pop("confirmation_token", None)
         select_all = kwargs.pop("select_all", None)
+        pay_again = kwargs.pop("pay_again", None)
         selection_signature = kwargs.pop("selection_signature", None)
         note = link._invoice_pay_clean_note(kwargs.pop("note", None))
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("access_token",))
@@ -525,6 +528,7 @@ class InvoicePayController(payment_portal.PaymentPortal):
             )
         checkout = link._invoice_pay_prepare_checkout(
             allocations, payment_method=payment_method, provider=provider, card=card, select_all=select_all,
+            pay_again=pay_again,
         )
         providers_sudo, methods_sudo, tokens_sudo, _report = self._compatible_payment_options(link, checkout)
         if not provider or provider not in providers_sudo:

@@ -465,7 +465,7 @@ class InvoicePayLink(models.Model):
     # ------------------------------------------------------------
 
     def _invoice_pay_prepare_checkout(self, raw_allocations, payment_method=None, provider=None, card=None,
-                                      select_all=None):
+                                      select_all=None, pay_again=None):
         """Validate the customer's choice against the database and price it.
 
         :param raw_allocations: the ``allocations`` received from the browser
@@ -475,6 +475,8 @@ class InvoicePayLink(models.Model):
         :param select_all: ``{"group": <group key>, "except": [invoice ids]}``: every payable
             open invoice of the group paid in full but those listed; an amount of
             ``raw_allocations`` overrides it for its invoice
+        :param pay_again: ids of invoices the customer confirmed paying although a payment
+            of theirs is processing (the page asks): up to their whole amount due
         :return: an :class:`InvoicePayCheckout`
         :raise ValidationError: with a message for the customer; nothing is written
         """
@@ -484,8 +486,10 @@ class InvoicePayLink(models.Model):
         invoices = self._get_requested_invoices(raw_allocations)
         invoices_by_id = {invoice.id: invoice for invoice in invoices}
         # A processing payment (a bank transfer waits for days) holds its share: what is
-        # left is payable, as the page offers it.
+        # left is payable, as the page offers it, unless the customer confirmed paying again.
+        again = self._read_pay_again(pay_again)
         reserved = self._invoice_pay_reserved_amounts(invoices) if invoices else {}
+        reserved = {invoice_id: amount for invoice_id, amount in reserved.items() if invoice_id not in again}
         open_invoices = {}
         for invoice in invoices:
             open_invoice = self._to_open_invoice(invoice)
@@ -503,6 +507,19 @@ class InvoicePayLink(models.Model):
             raise ValidationError(self._allocation_error_message(error, invoices_by_id, reserved=reserved)) from error
         lines = [(invoices_by_id[allocation.invoice_id], allocation.amount) for allocation in allocations]
         return self._price_checkout(lines, payment_method, provider, card)
+
+    @api.model
+    def _read_pay_again(self, pay_again):
+        """The invoice ids of ``pay_again`` (a list of ids, or nothing) as a set."""
+        if pay_again in (None, False):
+            return set()
+        if (
+            not isinstance(pay_again, list)
+            or len(pay_again) > MAX_INVOICES_PER_PAYMENT
+            or not all(isinstance(value, int) and not isinstance(value, bool) for value in pay_again)
+        ):
+            raise ValidationError(_("The payment request could not be read. Please reload the page and try again."))
+        return set(pay_again)
 
     def _get_requested_invoices(self, raw_allocations):
         """The open invoices (sudo) named by ``raw_allocations``, in one query with what is checked."""
@@ -560,10 +577,19 @@ class InvoicePayLink(models.Model):
         invoices = self.env["account.move"].sudo().search_fetch(
             self._invoice_pay_group_domain(group), ROW_FIELDS, order=ROWS_ORDERS["due_date"],
         )
+        # What processing payments hold is not spread over again (as the page offers it).
+        reserved = self._invoice_pay_reserved_amounts(invoices) if invoices else {}
+        open_invoices = []
+        for invoice in invoices:
+            open_invoice = self._to_open_invoice(invoice)
+            if reserved.get(invoice.id):
+                open_invoice = replace(
+                    open_invoice, amount_due=max(open_invoice.amount_due - reserved[invoice.id], Decimal(0)),
+                )
+            if open_invoice.amount_due > 0:
+                open_invoices.append(open_invoice)
         try:
-            allocations = spread_amount(
-                raw_amount, [self._to_open_invoice(invoice) for invoice in invoices], group["currency"].decimal_places,
-            )
+            allocations = spread_amount(raw_amount, open_invoices, group["currency"].decimal_places)
         except AllocationError as error:
             raise ValidationError(self._allocation_error_message(error, {}, group["currency"])) from error
         return [{"invoice_id": allocation.invoice_id, "amount": str(allocation.amount)}

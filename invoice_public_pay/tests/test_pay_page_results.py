@@ -173,6 +173,39 @@ class TestProcessingPayments(InvoicePayPaymentCommon, HttpCase):
         _result, error = self._rpc(f"{self.base_path}/quote", {"allocations": [self._alloc(self.invoice_old, 1)]})
         self.assertIn("is being processed", error)
 
+    def test_paying_again_what_a_processing_payment_covers_once_confirmed(self):
+        """The page asks "Pay this invoice again?"; once the customer says so, the server takes it."""
+        self._pay([self._alloc(self.invoice_old, 400)], state="pending")
+        allocations = [self._alloc(self.invoice_old, 400)]
+        _result, error = self._rpc(f"{self.base_path}/quote", {"allocations": allocations})
+        self.assertIn("is being processed", error, "not without the customer's confirmation")
+        for route in ("quote", "payment-form"):
+            with self.subTest(route=route):
+                result, error = self._rpc(f"{self.base_path}/{route}", {
+                    "allocations": allocations, "pay_again": [self.invoice_old.id],
+                })
+                self.assertIsNone(error)
+                self.assertEqual(result["amount_total"], 400.0)
+        _result, error = self._rpc(f"{self.base_path}/quote", {
+            "allocations": [self._alloc(self.invoice_old, "400.01")], "pay_again": [self.invoice_old.id],
+        })
+        self.assertIn("more than its amount due", error, "never beyond the invoice's own amount due")
+        for bad in ("all", [str(self.invoice_old.id)], [True], {"id": 1}):
+            with self.subTest(pay_again=bad):
+                _result, error = self._rpc(f"{self.base_path}/quote", {"allocations": allocations, "pay_again": bad})
+                self.assertEqual(error, "The payment request could not be read. Please reload the page and try again.")
+        paid = self._pay(allocations, pay_again=[self.invoice_old.id])
+        self.assertEqual(paid.state, "done")
+        self.assertAlmostEqual(self.invoice_old.amount_residual, 0.0)
+
+    def test_spread_leaves_out_what_processing_payments_hold(self):
+        self._pay([self._alloc(self.invoice_old, 400)], state="pending")
+        group_key = f"{self.env.company.id}-{self.env.company.currency_id.id}"
+        result, error = self._rpc(f"{self.base_path}/spread", {"amount": "300", "group": group_key})
+        self.assertIsNone(error)
+        self.assertEqual(result["allocations"], [{"invoice_id": self.invoice_mid.id, "amount": "250.50"},
+                                                 {"invoice_id": self.invoice_new.id, "amount": "49.50"}])
+
     def test_status_page_of_a_pending_payment_leads_back_to_the_pay_page(self):
         transaction = self._start_payment([self._alloc(self.invoice_old, 100)])
         self._rpc("/payment/demo/simulate_payment", {

@@ -112,6 +112,8 @@ export class InvoicePayGroup extends Interaction {
         // "Select all": every payable invoice of the group in full, but those left out.
         this.selectAll = false;
         this.excepted = new Set();
+        // Invoices the customer confirmed paying although a payment of theirs is processing.
+        this.payAgain = new Set();
         this.listEl = this.el.querySelector(".o_invoice_pay_rows");
         const rowEls = this.rowEls();
         this.learnRows(rowEls);
@@ -217,6 +219,12 @@ export class InvoicePayGroup extends Interaction {
         if (this.selectAll) {
             params.select_all = { group: this.groupKey, except: [...this.excepted] };
         }
+        const payAgain = params.allocations
+            .map((line) => line.invoice_id)
+            .filter((invoiceId) => this.payAgain.has(invoiceId));
+        if (payAgain.length) {
+            params.pay_again = payAgain;
+        }
         return params;
     }
 
@@ -309,6 +317,7 @@ export class InvoicePayGroup extends Interaction {
                 return;
             }
             checkbox.checked = true;
+            this.payAgain.add(invoiceId);
         }
         this.setSelected(invoiceId, checkbox.checked);
         this.drawRow(rowEl);
@@ -555,6 +564,9 @@ export class InvoicePayGroup extends Interaction {
         if (selection.select_all) {
             this.checkoutEl.dataset.selectAll = JSON.stringify(selection.select_all);
         }
+        if (selection.pay_again) {
+            this.checkoutEl.dataset.payAgain = JSON.stringify(selection.pay_again);
+        }
         this.checkoutEl.dataset.basePath = this.basePath;
         this.checkoutEl.classList.remove("d-none");
         // The choice is now summarised above the form: one Pay button, the form's.
@@ -596,6 +608,7 @@ export class InvoicePayGroup extends Interaction {
         }
         delete this.checkoutEl.dataset.allocations;
         delete this.checkoutEl.dataset.selectAll;
+        delete this.checkoutEl.dataset.payAgain;
         delete this.checkoutEl.dataset.feeSignature;
         delete this.checkoutEl.dataset.selectionSignature;
         this.checkoutEl.classList.add("d-none");

@@ -345,12 +345,15 @@ patch(PaymentForm.prototype, {
      * The invoices and amounts chosen above the form, as the page's routes take them.
      *
      * @param {HTMLElement} checkout
-     * @return {Object} ``allocations`` and, when the customer selected all, ``select_all``
+     * @return {Object} ``allocations`` and, when chosen, ``select_all`` and ``pay_again``
      */
     _invoicePaySelection(checkout) {
         const selection = { allocations: JSON.parse(checkout.dataset.allocations) };
         if (checkout.dataset.selectAll) {
             selection.select_all = JSON.parse(checkout.dataset.selectAll);
+        }
+        if (checkout.dataset.payAgain) {
+            selection.pay_again = JSON.parse(checkout.dataset.payAgain);
         }
         return selection;
     },
