@@ -1,6 +1,5 @@
 import hashlib
 import logging
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -449,10 +448,12 @@ class InvoicePayLink(models.Model):
         }
 
     @api.model
-    def _to_open_invoice(self, invoice):
+    def _to_open_invoice(self, invoice, held=Decimal(0)):
+        """``invoice`` as the core takes it; ``held``: what processing payments hold of it, not payable."""
+        amount_due = to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places)
         return OpenInvoice(
             invoice_id=invoice.id,
-            amount_due=to_decimal(invoice.amount_residual, invoice.currency_id.decimal_places),
+            amount_due=max(amount_due - held, Decimal(0)) if held else amount_due,
             company_id=invoice.company_id.id,
             currency_id=invoice.currency_id.id,
             due_date=invoice.invoice_date_due,
@@ -490,14 +491,9 @@ class InvoicePayLink(models.Model):
         again = self._read_pay_again(pay_again)
         reserved = self._invoice_pay_reserved_amounts(invoices) if invoices else {}
         reserved = {invoice_id: amount for invoice_id, amount in reserved.items() if invoice_id not in again}
-        open_invoices = {}
-        for invoice in invoices:
-            open_invoice = self._to_open_invoice(invoice)
-            if reserved.get(invoice.id):
-                open_invoice = replace(
-                    open_invoice, amount_due=max(open_invoice.amount_due - reserved[invoice.id], Decimal(0)),
-                )
-            open_invoices[invoice.id] = open_invoice
+        open_invoices = {
+            invoice.id: self._to_open_invoice(invoice, reserved.get(invoice.id, Decimal(0))) for invoice in invoices
+        }
         decimal_places = self._checkout_decimal_places(raw_allocations, invoices_by_id)
         try:
             allocations = validate_allocations(
@@ -579,15 +575,10 @@ class InvoicePayLink(models.Model):
         )
         # What processing payments hold is not spread over again (as the page offers it).
         reserved = self._invoice_pay_reserved_amounts(invoices) if invoices else {}
-        open_invoices = []
-        for invoice in invoices:
-            open_invoice = self._to_open_invoice(invoice)
-            if reserved.get(invoice.id):
-                open_invoice = replace(
-                    open_invoice, amount_due=max(open_invoice.amount_due - reserved[invoice.id], Decimal(0)),
-                )
-            if open_invoice.amount_due > 0:
-                open_invoices.append(open_invoice)
+        open_invoices = [
+            open_invoice for invoice in invoices
+            if (open_invoice := self._to_open_invoice(invoice, reserved.get(invoice.id, Decimal(0)))).amount_due > 0
+        ]
         try:
             allocations = spread_amount(raw_amount, open_invoices, group["currency"].decimal_places)
         except AllocationError as error:
@@ -1084,11 +1075,9 @@ class InvoicePayLink(models.Model):
         credit_lines, term_lines = self._invoice_pay_lock_credit_application(credit_lines, invoices)
         invoices = term_lines.move_id
         reserved = self._invoice_pay_reserved_amounts(invoices)
-        open_invoices = {}
-        for invoice in invoices:
-            open_invoice = self._to_open_invoice(invoice)
-            available = max(open_invoice.amount_due - reserved.get(invoice.id, Decimal(0)), Decimal(0))
-            open_invoices[invoice.id] = replace(open_invoice, amount_due=available)
+        open_invoices = {
+            invoice.id: self._to_open_invoice(invoice, reserved.get(invoice.id, Decimal(0))) for invoice in invoices
+        }
         open_credits = {line.id: self._to_open_credit(line) for line in credit_lines}
         decimal_places = {line.currency_id.id: line.currency_id.decimal_places for line in credit_lines}
         try:
